@@ -1,0 +1,360 @@
+"""A :class:`RuleBook`: loaded rulesets plus what plugins registered, ready to evaluate.
+
+The book fixes a :class:`Layout` — which rule occupies which result slot, which values are read —
+that every engine fills in the same way, so their decisions can be compared slot by slot and
+explained by the same code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from bansos_rules.decision import Decision, Status, Text
+from bansos_rules.errors import (
+    Diagnostic,
+    EngineUnavailableError,
+    FieldProblem,
+    InputError,
+    RulesetError,
+    UnknownBusinessTypeError,
+)
+from bansos_rules.messages import render
+from bansos_rules.models import Application
+from bansos_rules.registry import Agency, BusinessType, Registry
+from bansos_rules.ruleset.expr import param_code, suggest
+from bansos_rules.ruleset.ir import ANY_TYPE, Rule, Ruleset
+from bansos_rules.ruleset.types import Ty
+
+if TYPE_CHECKING:
+    from bansos_rules.engines import Engine, EngineFactory
+
+__all__ = ["Layout", "ResolvedParams", "RuleBook"]
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)(?::(rupiah))?\}")
+
+
+class ResolvedParams:
+    """Every parameter's value in force on one date."""
+
+    def __init__(self, layout: Layout, on: date) -> None:
+        self.on = on
+        self._values: dict[tuple[str, str], Any] = {}
+        missing: list[Diagnostic] = []
+        for rs in layout.rulesets:
+            for name, param in rs.parameters.items():
+                period = param.period_on(on)
+                if period is None:
+                    if name in layout.used_params.get(rs.id, ()):
+                        missing.append(
+                            Diagnostic(
+                                "param-not-in-force",
+                                {"name": name, "on": on.isoformat()},
+                                file=rs.file,
+                                line=param.line,
+                            )
+                        )
+                    continue
+                self._values[(rs.id, name)] = period.value
+        if missing:
+            raise RulesetError(missing)
+        self.locals = tuple(
+            self._local(rs_id, name, candidate) for _, rs_id, name, candidate in layout.param_slots
+        )
+        self.by_type = tuple(self._values.get(key) for key in layout.by_type_slots)
+
+    def _local(self, ruleset: str, name: str, candidate: str | None) -> Any:
+        value = self._values.get((ruleset, name))
+        if candidate is None:
+            return value
+        return value.get(candidate, value.get(ANY_TYPE)) if value is not None else None
+
+    def value(self, ruleset: str, name: str, business_type: str | None = None) -> Any:
+        """The value of ``ruleset``'s parameter ``name`` (for ``business_type``, if by type)."""
+        value = self._values.get((ruleset, name))
+        if isinstance(value, dict) and business_type is not None:
+            return value.get(business_type, value.get(ANY_TYPE))
+        return value
+
+
+@dataclass(eq=False)
+class Layout:
+    """Which rule fills which slot, which values are read, and what names mean."""
+
+    rulesets: tuple[Ruleset, ...]
+    business_types: dict[str, BusinessType]
+    agencies: dict[str, Agency]
+    rules: tuple[Rule, ...] = ()
+    scores: tuple[tuple[Rule, str], ...] = ()
+    hoisted: dict[str, tuple[str, str, Ty, bool]] = field(default_factory=dict)
+    local_index: dict[str, int] = field(default_factory=dict)
+    param_slots: tuple[tuple[str, str, str, str | None], ...] = ()
+    by_type_slots: tuple[tuple[str, str], ...] = ()
+    used_params: dict[str, frozenset[str]] = field(default_factory=dict)
+    digest: str = ""
+    _params: dict[date, ResolvedParams] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        rules = []
+        scores = []
+        for rs in self.rulesets:
+            for rule in rs.rules:
+                if rule.kind == "score":
+                    scores.extend((rule, c) for c in rule.variants if c is not None)
+                else:
+                    rules.append(rule)
+        self.rules = tuple(rules)
+        self.scores = tuple(scores)
+        for rule in (*self.rules, *(r for r, _ in self.scores)):
+            for variant in rule.variants.values():
+                for path, entry in variant.hoisted.items():
+                    self.hoisted.setdefault(path, entry)
+        self.local_index = {path: i for i, path in enumerate(self.hoisted)}
+        slots: dict[str, tuple[str, str, str, str | None]] = {}
+        by_type: dict[str, tuple[str, str]] = {}
+        used: dict[str, set[str]] = {}
+        for rs in self.rulesets:
+            for rule in rs.rules:
+                used.setdefault(rs.id, set()).update(rule.params)
+                for candidate in rule.variants:
+                    for name in rule.params:
+                        param = rs.parameters[name]
+                        prefix = _prefix(rs.id)
+                        if param.by and candidate is None:
+                            local = param_code(name, True, None, prefix)
+                            by_type.setdefault(local, (rs.id, name))
+                        else:
+                            cand = candidate if param.by else None
+                            local = param_code(name, bool(param.by), cand, prefix)
+                            slots.setdefault(local, (local, rs.id, name, cand))
+        self.param_slots = tuple(slots.values())
+        self.by_type_slots = tuple(by_type.values())
+        self.by_type_locals = tuple(by_type)
+        self.used_params = {k: frozenset(v) for k, v in used.items()}
+        digest = hashlib.sha256()
+        for rs in self.rulesets:
+            digest.update(f"{rs.id}\0{rs.digest}\0".encode())
+        self.digest = "sha256:" + digest.hexdigest()
+        self._lock = threading.Lock()
+
+    def params_on(self, on: date) -> ResolvedParams:
+        """Parameter values in force on ``on`` (cached per date)."""
+        found = self._params.get(on)
+        if found is None:
+            found = ResolvedParams(self, on)
+            with self._lock:
+                if len(self._params) > 4096:
+                    self._params.clear()
+                self._params[on] = found
+        return found
+
+    def message(
+        self, rule: Rule, status: Status, values: Mapping[str, Any], thresholds: Mapping[str, Any]
+    ) -> Text:
+        """The message of ``rule`` for ``status``, with its placeholders filled in."""
+        if status is Status.FAILED:
+            source = rule.reason
+        elif status is Status.PASSED and rule.passed is not None:
+            source = rule.passed
+        else:
+            source = rule.title
+        lookup = {**values, **{f"params.{k}": v for k, v in thresholds.items()}}
+        text_id = _fill(source.id, lookup, "id")
+        text_en = _fill(source.en, lookup, "en")
+        if status is Status.NOT_APPLICABLE:
+            text_id += " (tidak berlaku)"
+            text_en += " (not applicable)"
+        elif status is Status.ERROR:
+            text_id = render("rule-error", "id", title=text_id)
+            text_en = render("rule-error", "en", title=text_en)
+        return Text(text_id, text_en)
+
+
+def _prefix(ruleset: str) -> str:
+    return f"P_{ruleset}__"
+
+
+def _fill(template: str, lookup: Mapping[str, Any], lang: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if whole in ("{{", "}}"):
+            return whole[0]
+        return format_value(lookup.get(match.group(1)), match.group(2) or "", lang)
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def format_value(value: Any, spec: str, lang: str) -> str:
+    """A value as shown in a message: rupiah with the language's digit grouping, yes/no, lists."""
+    if isinstance(value, bool):
+        return ("ya" if value else "tidak") if lang == "id" else ("yes" if value else "no")
+    if isinstance(value, int):
+        grouped = f"{value:,}"
+        if lang == "id":
+            grouped = grouped.replace(",", ".")
+        return "Rp" + grouped if spec == "rupiah" else grouped
+    if isinstance(value, tuple | list):
+        return ", ".join(format_value(v, spec, lang) for v in value) or "-"
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None:
+        return "-"
+    return str(value)
+
+
+class RuleBook:
+    """Rulesets and plugin contributions, checked together, that engines evaluate.
+
+    Build one with :func:`bansos_rules.load_rules`. A book is immutable and safe to share between
+    threads; engines are compiled on first use and cached.
+    """
+
+    def __init__(
+        self,
+        rulesets: Sequence[Ruleset],
+        registry: Registry,
+        engines: Mapping[str, EngineFactory],
+    ) -> None:
+        self._check(rulesets)
+        self.registry = registry
+        self.layout = Layout(
+            tuple(rulesets),
+            {code: bt for code, (bt, _) in registry.business_types.items()},
+            {code: ag for code, (ag, _) in registry.agencies.items()},
+        )
+        self._engine_factories = dict(engines)
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _check(rulesets: Sequence[Ruleset]) -> None:
+        problems: list[Diagnostic] = []
+        owner: dict[str, Ruleset] = {}
+        for rs in rulesets:
+            for rule in rs.rules:
+                other = owner.get(rule.id)
+                if other is not None:
+                    problems.append(
+                        Diagnostic(
+                            "rule-duplicate-across",
+                            {"rule": rule.id, "other": other.id},
+                            file=rs.file,
+                            line=rule.line,
+                            rule=rule.id,
+                        )
+                    )
+                owner[rule.id] = rs
+        for rs in rulesets:
+            for ex in rs.examples:
+                for rid in (*ex.expect.failed, *ex.expect.passed):
+                    if rid not in owner:
+                        problems.append(
+                            Diagnostic(
+                                "example-rule-unknown",
+                                {"example": ex.name, "name": rid, "suggestion": suggest(rid, owner)},
+                                file=rs.file,
+                                line=ex.line,
+                            )
+                        )
+        if problems:
+            raise RulesetError(problems)
+
+    @property
+    def rulesets(self) -> tuple[Ruleset, ...]:
+        """The loaded rulesets, in evaluation order."""
+        return self.layout.rulesets
+
+    @property
+    def digest(self) -> str:
+        """A digest of the exact content of every ruleset (``sha256:…``)."""
+        return self.layout.digest
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """Names of the engines that can evaluate this book."""
+        return tuple(self._engine_factories)
+
+    def engine(self, name: str = "native") -> Engine:
+        """The engine ``name`` with this book compiled into it (compiled once, then cached).
+
+        :raises EngineUnavailableError: when no plugin registered it or it cannot run here.
+        """
+        found = self._engines.get(name)
+        if found is not None:
+            return found
+        factory = self._engine_factories.get(name)
+        if factory is None:
+            known = ", ".join(self._engine_factories) or "none"
+            raise EngineUnavailableError(f"engine {name!r} is not registered (available: {known})")
+        with self._lock:
+            found = self._engines.get(name)
+            if found is None:
+                found = factory(self)
+                self._engines[name] = found
+        return found
+
+    def evaluate(
+        self, application: Application | Mapping[str, Any], *, on: date, engine: str = "native"
+    ) -> Decision:
+        """Decide one application with the rules in force on ``on``.
+
+        :param application: an :class:`~bansos_rules.models.Application` or a mapping to validate.
+        :param on: the date whose parameter values apply.
+        :param engine: the engine to use.
+        :raises InputError: when the application is invalid or names an unknown business type.
+        """
+        app = self.validate(application)
+        return self.engine(engine).decide(app, on)
+
+    def validate(self, application: Application | Mapping[str, Any]) -> Application:
+        """The application as a model, checked against the registered business types.
+
+        :raises InputError: listing every invalid field.
+        """
+        if isinstance(application, Application):
+            app = application
+        else:
+            try:
+                app = Application.model_validate(application)
+            except ValidationError as exc:
+                raise InputError(problems_of(exc)) from None
+        code = app.plan.business_type
+        if code not in self.layout.business_types:
+            known = tuple(self.layout.business_types)
+            hint = suggest(code, known)
+            message = f"business type {code!r} is not registered (known: {', '.join(known)})"
+            if hint:
+                message += f"; did you mean {hint!r}?"
+            raise UnknownBusinessTypeError([FieldProblem("plan.business_type", message, code)])
+        return app
+
+    def evaluate_many(
+        self, applications: Iterable[Application | Mapping[str, Any]], *, on: date, engine: str = "native"
+    ) -> Iterator[Decision | InputError]:
+        """Decide each application in turn; an invalid one yields its :class:`InputError`.
+
+        The batch never stops at a bad record: every item gets a decision or an error.
+        """
+        decide = self.engine(engine).decide
+        for item in applications:
+            try:
+                app = self.validate(item)
+            except InputError as exc:
+                yield exc
+                continue
+            yield decide(app, on)
+
+
+def problems_of(exc: ValidationError) -> list[FieldProblem]:
+    """Every problem of a pydantic validation error, with its dotted field path."""
+    return [
+        FieldProblem(".".join(str(p) for p in err["loc"]) or "(record)", err["msg"], err.get("input"))
+        for err in exc.errors()
+    ]

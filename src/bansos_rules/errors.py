@@ -1,0 +1,135 @@
+"""The exceptions bansos-rules raises.
+
+::
+
+    BansosRulesError
+    ├── InputError                 an application is invalid (every problem, each with its field path)
+    │   └── UnknownBusinessTypeError   the plan names a business type no plugin registered
+    ├── RulesetError               ruleset files cannot be used (every problem, each with file:line:col)
+    ├── PluginError                a plugin failed to load, or a hook raised (names plugin and hook)
+    └── EngineUnavailableError     the engine asked for is not installed or cannot run here
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bansos_rules.messages import Lang, render
+
+__all__ = [
+    "BansosRulesError",
+    "Diagnostic",
+    "EngineUnavailableError",
+    "InputError",
+    "PluginError",
+    "RulesetError",
+    "UnknownBusinessTypeError",
+]
+
+
+class BansosRulesError(Exception):
+    """Base of every error raised by bansos-rules."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a ruleset file, with where it is and a message in Indonesian and English."""
+
+    code: str
+    args: dict[str, Any] = field(default_factory=dict)
+    file: str = "<string>"
+    line: int | None = None
+    column: int | None = None
+    rule: str | None = None
+
+    @property
+    def location(self) -> str:
+        """``file:line:column`` (as much of it as is known)."""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def message(self, lang: Lang = "en") -> str:
+        """The message alone, in ``lang``."""
+        return render(self.code, lang, **self.args)
+
+    def format(self, lang: Lang = "en") -> str:
+        """``file:line:col: [rule id] message (code)`` in ``lang``."""
+        rule = f"[{self.rule}] " if self.rule else ""
+        return f"{self.location}: {rule}{self.message(lang)} ({self.code})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping with both languages."""
+        return {
+            "code": self.code,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "message": {"id": self.message("id"), "en": self.message("en")},
+        }
+
+
+class RulesetError(BansosRulesError):
+    """Ruleset files cannot be used; :attr:`diagnostics` lists every problem found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.format("en") for d in self.diagnostics))
+
+    def format(self, lang: Lang = "en") -> str:
+        """Every diagnostic on its own line, in ``lang``."""
+        return "\n".join(d.format(lang) for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field of an input record."""
+
+    path: str
+    message: str
+    value: Any = None
+
+
+class InputError(BansosRulesError, ValueError):
+    """An application is invalid; :attr:`problems` lists every field at fault."""
+
+    def __init__(self, problems: Sequence[FieldProblem], *, source: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(where + "; ".join(f"{p.path}: {p.message}" for p in self.problems))
+
+
+class UnknownBusinessTypeError(InputError):
+    """The plan names a business type that no plugin registered."""
+
+
+class PluginError(BansosRulesError):
+    """A plugin failed to load or one of its hooks raised; the message names both."""
+
+    def __init__(self, plugin: str, hook: str | None, reason: str) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        self.reason = reason
+        where = f'plugin "{plugin}"' + (f", hook {hook}" if hook else "")
+        super().__init__(f"{where}: {reason}")
+
+
+class EngineUnavailableError(BansosRulesError):
+    """The engine asked for is not registered, not installed, or cannot run on this interpreter."""
+
+
+def path_of(source: str | Path) -> str:
+    """A path shown to users: relative to the working directory when it is below it."""
+    p = Path(source)
+    try:
+        return str(p.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

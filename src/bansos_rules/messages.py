@@ -1,0 +1,176 @@
+"""Every message shown to a person, in Bahasa Indonesia (``id``) and English (``en``).
+
+Messages are looked up by a stable code, so tools can match on the code and people read the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+__all__ = ["LANGS", "Lang", "label", "render"]
+
+Lang = Literal["id", "en"]
+LANGS: tuple[Lang, ...] = ("id", "en")
+
+_CATALOG: dict[str, tuple[str, str]] = {
+    # ruleset files: YAML and structure
+    "yaml-syntax": ("YAML tidak valid: {detail}", "invalid YAML: {detail}"),
+    "yaml-unsupported": ("{detail} tidak didukung di berkas ruleset", "{detail} is not supported in a ruleset file"),
+    "yaml-too-large": ("berkas terlalu besar atau bersarang terlalu dalam", "file is too large or too deeply nested"),
+    "duplicate-key": (
+        "kunci '{key}' ditulis dua kali (pertama di baris {first_line})",
+        "duplicate key '{key}' (first at line {first_line})",
+    ),
+    "field-missing": ("kolom wajib '{field}' tidak ada", "missing required field '{field}'"),
+    "field-unknown": ("kolom '{field}' tidak dikenal", "unknown field '{field}'"),
+    "field-invalid": ("'{field}': {detail}", "'{field}': {detail}"),
+    "reference-missing": (
+        "{what} tidak mempunyai rujukan (reference); tulis dasar hukum atau sumbernya",
+        "{what} has no reference; give its legal basis or source",
+    ),
+    "rule-duplicate": (
+        "id aturan '{rule}' sudah dipakai di baris {first_line}",
+        "rule id '{rule}' is already used at line {first_line}",
+    ),
+    "ruleset-duplicate": (
+        "ruleset '{ruleset}' sudah dimuat dari {other}",
+        "ruleset '{ruleset}' is already loaded from {other}",
+    ),
+    "rule-duplicate-across": (
+        "id aturan '{rule}' juga dipakai di ruleset '{other}'",
+        "rule id '{rule}' is also used in ruleset '{other}'",
+    ),
+    "param-overlap": (
+        "masa berlaku nilai parameter '{name}' tumpang tindih: {first} dan {second}",
+        "effective periods of parameter '{name}' overlap: {first} and {second}",
+    ),
+    "param-period": (
+        "parameter '{name}': tanggal 'until' ({until}) harus sesudah 'from' ({start})",
+        "parameter '{name}': 'until' ({until}) must be after 'from' ({start})",
+    ),
+    "param-value": (
+        "nilai parameter '{name}' harus {expected}, bukan {got!r}",
+        "value of parameter '{name}' must be {expected} (got {got!r})",
+    ),
+    "param-keys": (
+        "parameter '{name}' tidak mempunyai nilai untuk jenis usaha {missing}",
+        "parameter '{name}' has no value for business type(s) {missing}",
+    ),
+    "param-not-in-force": (
+        "parameter '{name}' tidak mempunyai nilai yang berlaku pada {on}",
+        "parameter '{name}' has no value in force on {on}",
+    ),
+    "rule-error": ("{title}: aturan gagal dijalankan", "{title}: the rule failed to run"),
+    "business-type-unknown": ("jenis usaha '{name}' tidak terdaftar", "business type '{name}' is not registered"),
+    "agency-unknown": ("instansi rujukan '{name}' tidak terdaftar", "referral agency '{name}' is not registered"),
+    "score-needs-points": (
+        "aturan skor harus memiliki 'points' lebih dari 0",
+        "a score rule needs 'points' greater than 0",
+    ),
+    "points-not-score": (
+        "'points' hanya untuk aturan dengan kind: score",
+        "'points' is only for rules of kind: score",
+    ),
+    # rule expressions
+    "expr-syntax": ("ekspresi tidak valid: {detail}", "expression is not valid: {detail}"),
+    "expr-unsafe": (
+        "{construct} tidak diizinkan dalam ekspresi aturan",
+        "{construct} is not allowed in a rule expression",
+    ),
+    "expr-too-large": (
+        "ekspresi terlalu besar ({size} simpul; paling banyak {limit})",
+        "expression is too large ({size} nodes; at most {limit})",
+    ),
+    "expr-unknown-name": ("nama '{name}' tidak dikenal", "unknown name '{name}'"),
+    "expr-unknown-field": (
+        "'{owner}' tidak mempunyai kolom '{name}'",
+        "'{owner}' has no field '{name}'",
+    ),
+    "expr-unknown-function": ("fungsi '{name}' tidak dikenal", "unknown function '{name}'"),
+    "expr-type": ("{detail_id}", "{detail_en}"),
+    "expr-not-bool": (
+        "'{field}' harus menghasilkan benar/salah, tetapi ekspresi ini menghasilkan {type}",
+        "'{field}' must give true or false, but this expression gives {type}",
+    ),
+    "expr-literal": (
+        "'{value}' bukan nilai yang mungkin untuk {owner}; pilihan: {choices}",
+        "'{value}' is not a possible value of {owner}; choices: {choices}",
+    ),
+    "placeholder": (
+        "tempat isian '{{{name}}}' dalam pesan: {detail}",
+        "placeholder '{{{name}}}' in the message: {detail}",
+    ),
+    # examples
+    "example-invalid": (
+        "contoh '{example}' berisi aplikasi yang tidak valid: {detail}",
+        "example '{example}' holds an invalid application: {detail}",
+    ),
+    "example-base-unknown": (
+        "contoh '{example}' memakai aplikasi dasar '{name}' yang tidak ada",
+        "example '{example}' extends application '{name}', which does not exist",
+    ),
+    "example-rule-unknown": (
+        "contoh '{example}' menyebut aturan '{name}' yang tidak ada",
+        "example '{example}' names rule '{name}', which does not exist",
+    ),
+}
+
+_HINT = ("maksud Anda '{0}'?", "did you mean '{0}'?")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "approved": ("DISETUJUI", "APPROVED"),
+    "rejected": ("DITOLAK", "REJECTED"),
+    "needs_review": ("PERLU DITINJAU", "NEEDS REVIEW"),
+    "application": ("Aplikasi", "Application"),
+    "applicant": ("Pemohon", "Applicant"),
+    "business_type": ("Jenis usaha", "Business type"),
+    "plan_total": ("Nilai rencana", "Plan total"),
+    "aid_value": ("Nilai bantuan disetujui", "Aid value approved"),
+    "rules_applied_on": ("Aturan berlaku per tanggal", "Rules applied as of"),
+    "engine": ("Mesin", "Engine"),
+    "digest": ("Sidik ruleset", "Ruleset digest"),
+    "findings_failed": ("Syarat yang tidak terpenuhi", "Requirements not met"),
+    "findings_passed": ("Syarat yang terpenuhi", "Requirements met"),
+    "not_applicable": ("tidak berlaku", "not applicable"),
+    "referrals": ("Rujukan ke instansi lain", "Referrals to other agencies"),
+    "recommendations": ("Kecocokan jenis usaha", "Business-type fit"),
+    "none": ("tidak ada", "none"),
+    "value_read": ("nilai", "value"),
+    "threshold": ("batas", "threshold"),
+    "reference": ("dasar", "reference"),
+    "error": ("GALAT", "ERROR"),
+    "summary": ("Ringkasan", "Summary"),
+    "records": ("catatan", "records"),
+    "decided": ("diputuskan", "decided"),
+    "invalid": ("tidak valid", "invalid"),
+    "score": ("skor", "score"),
+    "rule_error": ("aturan gagal dijalankan", "rule failed to run"),
+}
+
+
+def render(code: str, lang: Lang = "en", /, **args: Any) -> str:
+    """The message ``code`` in ``lang``, filled with ``args``.
+
+    A ``suggestion`` argument, when given and not empty, adds a "did you mean" hint.
+    """
+    templates = _CATALOG.get(code)
+    if templates is None:
+        return code + (": " + ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) if args else "")
+    text = templates[0 if lang == "id" else 1].format(**args)
+    suggestion = args.get("suggestion")
+    if suggestion:
+        text += " (" + _HINT[0 if lang == "id" else 1].format(suggestion) + ")"
+    return text
+
+
+def label(key: str, lang: Lang = "en") -> str:
+    """A short label used in reports (outcomes, headings)."""
+    pair = _LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0 if lang == "id" else 1]
+
+
+def known_codes() -> frozenset[str]:
+    """Every message code in the catalog."""
+    return frozenset(_CATALOG)

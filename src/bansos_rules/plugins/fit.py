@@ -1,0 +1,16 @@
+"""The ``fit`` ruleset. How well each business type fits the applicant, and what the planned type needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from bansos_rules.hookspecs import hookimpl
+
+
+@hookimpl
+def register_rulesets(register: Callable[[Path | Traversable], None]) -> None:
+    """Register ``rulesets/fit.yaml``."""
+    register(files("bansos_rules") / "rulesets" / "fit.yaml")

@@ -1,0 +1,142 @@
+"""The checked, typed form of a ruleset: what the loader produces and the engines compile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bansos_rules.models import Application
+from bansos_rules.ruleset.expr import Compiled
+from bansos_rules.ruleset.schema import Expectation, Text
+from bansos_rules.ruleset.types import Ty
+
+__all__ = ["Example", "Parameter", "Period", "Placeholder", "Rule", "Ruleset", "Variant"]
+
+ANY_TYPE = "*"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A parameter value in force from ``start`` to ``until`` (inclusive; open when ``None``)."""
+
+    start: date
+    until: date | None
+    value: Any
+    reference: str
+
+    def covers(self, on: date) -> bool:
+        """Whether the value is in force on ``on``."""
+        return self.start <= on and (self.until is None or on <= self.until)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A policy figure with its values over time."""
+
+    name: str
+    type: str
+    by: str | None
+    unit: str | None
+    description: Text
+    periods: tuple[Period, ...]
+    line: int | None = None
+
+    def period_on(self, on: date) -> Period | None:
+        """The period in force on ``on``: the latest that started on or before it and covers it."""
+        found = None
+        for period in self.periods:
+            if period.covers(on) and (found is None or period.start > found.start):
+                found = period
+        return found
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A ``{path}`` or ``{path:rupiah}`` in a message, and the local that holds its value."""
+
+    field: str
+    path: str
+    spec: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A rule's compiled condition for one business type (score rules have one per candidate)."""
+
+    check: Compiled
+    when: Compiled | None
+    hoisted: dict[str, tuple[str, str, Ty, bool]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A checked rule, ready to compile into an engine."""
+
+    id: str
+    ruleset: str
+    title: Text
+    reference: str
+    kind: str
+    applies_to: frozenset[str] | None
+    on_fail: str
+    refer: str | None
+    points: int
+    reason: Text
+    passed: Text | None
+    check_source: str
+    when_source: str | None
+    variants: dict[str | None, Variant]
+    placeholders: tuple[Placeholder, ...] = ()
+    line: int | None = None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Paths into the application the rule reads (check, condition and message)."""
+        paths: list[str] = []
+        variant = next(iter(self.variants.values()))
+        for compiled in (variant.when, variant.check):
+            if compiled is not None:
+                paths.extend(compiled.reads)
+        paths.extend(p.path for p in self.placeholders if not p.path.startswith("params."))
+        return tuple(dict.fromkeys(paths))
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Parameters the rule compares against: its thresholds."""
+        names: list[str] = []
+        variant = next(iter(self.variants.values()))
+        for compiled in (variant.when, variant.check):
+            if compiled is not None:
+                names.extend(compiled.params)
+        names.extend(p.path[7:] for p in self.placeholders if p.path.startswith("params."))
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example from a ruleset file."""
+
+    name: str
+    on: date
+    application: Application
+    expect: Expectation
+    ruleset: str
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A loaded, checked ruleset."""
+
+    id: str
+    title: Text
+    description: Text | None
+    version: str | None
+    file: str
+    digest: str
+    plugin: str
+    parameters: dict[str, Parameter]
+    rules: tuple[Rule, ...]
+    examples: tuple[Example, ...] = field(default=())

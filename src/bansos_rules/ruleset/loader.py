@@ -1,0 +1,561 @@
+"""Loading a ruleset file: YAML → file-format models → checked :class:`~bansos_rules.ruleset.ir.Ruleset`.
+
+Every problem is collected as a :class:`~bansos_rules.errors.Diagnostic` with ``file:line:column``
+and the rule id where there is one; loading raises one :class:`~bansos_rules.errors.RulesetError`
+that lists them all, never a traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import string
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from bansos_rules.errors import Diagnostic, RulesetError
+from bansos_rules.messages import render
+from bansos_rules.models import Application
+from bansos_rules.registry import Registry
+from bansos_rules.ruleset import schema
+from bansos_rules.ruleset._yaml import Located, load_yaml
+from bansos_rules.ruleset.expr import Compiled, ExprError, Hoister, Scope, compile_expr, suggest
+from bansos_rules.ruleset.ir import (
+    ANY_TYPE,
+    Example,
+    Parameter,
+    Period,
+    Placeholder,
+    Rule,
+    Ruleset,
+    Variant,
+)
+from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
+from bansos_rules.ruleset.vocabulary import roots
+
+__all__ = ["load_ruleset", "parse_ruleset_text", "rule_ids"]
+
+_PARAM_TYPES: dict[str, Ty] = {
+    "int": INT,
+    "bool": BOOL,
+    "str": STR,
+    "date": DATE,
+    "list[str]": Seq(STR),
+    "list[int]": Seq(INT),
+}
+_EXPECTED = {
+    "int": "a whole number",
+    "bool": "true or false",
+    "str": "text",
+    "date": "a date (YYYY-MM-DD)",
+    "list[str]": "a list of texts",
+    "list[int]": "a list of whole numbers",
+}
+_PLACEHOLDER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_FORMAT_FIELDS = sorted(
+    {
+        name
+        for model in (
+            schema.RulesetFile,
+            schema.RuleSpec,
+            schema.ParameterSpec,
+            schema.ParameterValue,
+            schema.ExampleSpec,
+            schema.Expectation,
+            schema.Text,
+        )
+        for name, info in model.model_fields.items()
+        for name in (info.alias or name,)
+    }
+)
+
+
+def load_ruleset(
+    text: str, file: str, registry: Registry, *, plugin: str = "<direct>"
+) -> Ruleset:
+    """Load and check one ruleset file.
+
+    :param text: the file's content.
+    :param file: the name to show in messages (a path).
+    :param registry: business types, agencies and functions the rules may name.
+    :param plugin: the plugin the file comes from.
+    :raises RulesetError: listing every problem found.
+    """
+    located, problems = load_yaml(text, file)
+    if located is None:
+        raise RulesetError(problems)
+    spec = _validate(located)
+    return _Checker(located, spec, text, registry, plugin).ruleset()
+
+
+def parse_ruleset_text(text: str, file: str) -> schema.RulesetFile:
+    """Parse a ruleset file's structure only, without checking its expressions."""
+    located, problems = load_yaml(text, file)
+    if located is None:
+        raise RulesetError(problems)
+    return _validate(located)
+
+
+def _validate(located: Located) -> schema.RulesetFile:
+    data = located.data
+    if not isinstance(data, dict):
+        raise RulesetError(
+            [located.diagnostic("field-invalid", (), field="(file)", detail="must be a mapping")]
+        )
+    try:
+        return schema.RulesetFile.model_validate(data)
+    except ValidationError as exc:
+        raise RulesetError(_pydantic_diagnostics(located, exc)) from None
+
+
+def _rule_id_at(located: Located, loc: tuple[Any, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = located.data.get("rules")
+        if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
+            rid = rules[loc[1]].get("id")
+            return rid if isinstance(rid, str) else None
+    return None
+
+
+def _pydantic_diagnostics(located: Located, exc: ValidationError) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    seen: set[tuple[Any, ...]] = set()
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        rule = _rule_id_at(located, loc)
+        kind = err["type"]
+        if kind == "missing":
+            parent, name = loc[:-1], loc[-1]
+            if name == "reference" and rule is not None:
+                diag = located.diagnostic(
+                    "reference-missing", parent, rule=rule, what=f"rule '{rule}'"
+                )
+            else:
+                diag = located.diagnostic("field-missing", parent, rule=rule, field=name)
+        elif kind == "extra_forbidden":
+            name = str(loc[-1])
+            diag = located.diagnostic(
+                "field-unknown",
+                loc,
+                key=True,
+                rule=rule,
+                field=name,
+                suggestion=suggest(name, _FORMAT_FIELDS),
+            )
+        else:
+            # Union members add a type name to the location ("given", "str"): drop those.
+            while loc and not _has_position(located, loc):
+                loc = loc[:-1]
+            key = (loc, kind)
+            if key in seen:
+                continue
+            seen.add(key)
+            shown = ".".join(str(p) for p in loc) or "(file)"
+            diag = located.diagnostic(
+                "field-invalid", loc, rule=rule, field=shown, detail=err["msg"]
+            )
+        found.append(diag)
+    return found
+
+
+def _has_position(located: Located, loc: tuple[Any, ...]) -> bool:
+    return loc in located.positions
+
+
+class _Checker:
+    """Checks one validated file against the registry and compiles its expressions."""
+
+    def __init__(
+        self,
+        located: Located,
+        spec: schema.RulesetFile,
+        text: str,
+        registry: Registry,
+        plugin: str,
+    ) -> None:
+        self.located = located
+        self.spec = spec
+        self.lines = text.splitlines()
+        self.registry = registry
+        self.plugin = plugin
+        self.problems: list[Diagnostic] = []
+        self.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self.types = registry.business_type_codes()
+
+    def diag(self, code: str, path: tuple[Any, ...], **kwargs: Any) -> None:
+        self.problems.append(self.located.diagnostic(code, path, **kwargs))
+
+    def ruleset(self) -> Ruleset:
+        parameters = self._parameters()
+        params_type = Obj(
+            "params",
+            {
+                name: Attr(_PARAM_TYPES[p.type], doc=p.description.en)
+                for name, p in self.spec.parameters.items()
+            },
+        )
+        by_type = frozenset(n for n, p in self.spec.parameters.items() if p.by)
+        rules = self._rules(params_type, by_type)
+        examples = self._examples()
+        if self.problems:
+            raise RulesetError(self.problems)
+        return Ruleset(
+            id=self.spec.ruleset,
+            title=self.spec.title,
+            description=self.spec.description,
+            version=self.spec.version,
+            file=self.located.file,
+            digest=self.digest,
+            plugin=self.plugin,
+            parameters=parameters,
+            rules=rules,
+            examples=examples,
+        )
+
+    # parameters ----------------------------------------------------------------------------
+    def _parameters(self) -> dict[str, Parameter]:
+        result: dict[str, Parameter] = {}
+        for name, p in self.spec.parameters.items():
+            base = ("parameters", name)
+            periods: list[Period] = []
+            for i, v in enumerate(p.values):
+                where = (*base, "values", i)
+                reference = v.reference or p.reference
+                if reference is None:
+                    self.diag("reference-missing", where, what=f"parameter '{name}' ({v.start})")
+                if v.until is not None and v.until < v.start:
+                    self.diag("param-period", where, name=name, start=v.start, until=v.until)
+                value = self._param_value(name, p, v.value, (*where, "value"))
+                periods.append(Period(v.start, v.until, value, reference or ""))
+            ordered = sorted(periods, key=lambda q: q.start)
+            for a, b in zip(ordered, ordered[1:], strict=False):
+                if a.start == b.start or (a.until is not None and a.until >= b.start):
+                    index = periods.index(b)
+                    self.diag(
+                        "param-overlap",
+                        (*base, "values", index),
+                        name=name,
+                        first=_period_text(a),
+                        second=_period_text(b),
+                    )
+            pos = self.located.where(base, key=True)
+            result[name] = Parameter(
+                name, p.type, p.by, p.unit, p.description, tuple(periods), pos.line if pos else None
+            )
+        return result
+
+    def _param_value(
+        self, name: str, p: schema.ParameterSpec, value: Any, where: tuple[Any, ...]
+    ) -> Any:
+        if p.by:
+            if not isinstance(value, dict):
+                self.diag(
+                    "param-value", where, name=name, expected="a mapping of business types", got=value
+                )
+                return {}
+            resolved = {}
+            for key, item in value.items():
+                if key != ANY_TYPE and key not in self.types:
+                    self.diag(
+                        "business-type-unknown",
+                        (*where, key),
+                        key=True,
+                        name=key,
+                        suggestion=suggest(str(key), self.types),
+                    )
+                resolved[key] = self._typed(name, p.type, item, (*where, key))
+            missing = [t for t in self.types if t not in resolved]
+            if missing and ANY_TYPE not in resolved:
+                self.diag("param-keys", where, name=name, missing=", ".join(missing))
+            return resolved
+        return self._typed(name, p.type, value, where)
+
+    def _typed(self, name: str, ptype: str, value: Any, where: tuple[Any, ...]) -> Any:
+        ok: bool
+        if ptype == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif ptype == "bool":
+            ok = isinstance(value, bool)
+        elif ptype == "str":
+            ok = isinstance(value, str)
+        elif ptype == "date":
+            ok = isinstance(value, date)
+        elif ptype == "list[str]":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = isinstance(value, list) and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            )
+        if not ok:
+            self.diag("param-value", where, name=name, expected=_EXPECTED[ptype], got=value)
+            return None
+        return tuple(value) if isinstance(value, list) else value
+
+    # rules ---------------------------------------------------------------------------------
+    def _rules(self, params_type: Obj, by_type: frozenset[str]) -> tuple[Rule, ...]:
+        rules: list[Rule] = []
+        first_line: dict[str, int] = {}
+        for i, r in enumerate(self.spec.rules):
+            base = ("rules", i)
+            pos = self.located.where((*base, "id"))
+            line = pos.line if pos else 0
+            if r.id in first_line:
+                self.diag("rule-duplicate", (*base, "id"), rule=r.id, first_line=first_line[r.id])
+                continue
+            first_line[r.id] = line
+            rule = self._rule(r, base, params_type, by_type, pos.line if pos else None)
+            if rule is not None:
+                rules.append(rule)
+        return tuple(rules)
+
+    def _rule(
+        self,
+        r: schema.RuleSpec,
+        base: tuple[Any, ...],
+        params_type: Obj,
+        by_type: frozenset[str],
+        line: int | None,
+    ) -> Rule | None:
+        before = len(self.problems)
+        applies = None
+        if r.applies_to is not None:
+            applies = frozenset(r.applies_to)
+            for j, code in enumerate(r.applies_to):
+                if code not in self.types:
+                    self.diag(
+                        "business-type-unknown",
+                        (*base, "applies_to", j),
+                        rule=r.id,
+                        name=code,
+                        suggestion=suggest(code, self.types),
+                    )
+        if r.refer is not None and r.refer not in self.registry.agencies:
+            self.diag(
+                "agency-unknown",
+                (*base, "refer"),
+                rule=r.id,
+                name=r.refer,
+                suggestion=suggest(r.refer, self.registry.agencies),
+            )
+        if r.kind == "score" and r.points is None:
+            self.diag("score-needs-points", base, rule=r.id)
+        if r.kind != "score" and r.points is not None:
+            self.diag("points-not-score", (*base, "points"), rule=r.id)
+        functions = {name: fn for name, fn in self.registry.functions.items()}
+        candidates: list[str | None]
+        if r.kind == "score":
+            candidates = [t for t in self.types if applies is None or t in applies]
+        else:
+            candidates = [None]
+        variants: dict[str | None, Variant] = {}
+        placeholders: tuple[Placeholder, ...] = ()
+        for candidate in candidates:
+            scope = Scope(
+                roots=roots(self.types, with_fit=r.kind != "score"),
+                params=params_type,
+                by_type=by_type,
+                functions=functions,
+                candidate=candidate,
+                param_prefix=f"P_{self.spec.ruleset}__",
+            )
+            hoister = Hoister()
+            when = self._expr(r.when, (*base, "when"), scope, hoister, r.id) if r.when else None
+            check = self._expr(r.check, (*base, "check"), scope, hoister, r.id)
+            if candidate is candidates[0]:
+                placeholders = self._placeholders(r, base, scope, hoister)
+            if check is not None and (r.when is None or when is not None):
+                variants[candidate] = Variant(check, when, dict(hoister.entries))
+            if len(self.problems) > before:
+                break
+        if len(self.problems) > before:
+            return None
+        if not variants:
+            # A score rule for business types none of which is registered: nothing to compile.
+            return None
+        return Rule(
+            id=r.id,
+            ruleset=self.spec.ruleset,
+            title=r.title,
+            reference=r.reference,
+            kind=r.kind,
+            applies_to=applies,
+            on_fail=r.on_fail if r.kind == "requirement" else "none",
+            refer=r.refer,
+            points=r.points or 0,
+            reason=r.reason,
+            passed=r.passed,
+            check_source=r.check,
+            when_source=r.when,
+            variants=variants,
+            placeholders=placeholders,
+            line=line,
+        )
+
+    def _expr(
+        self, source: str, path: tuple[Any, ...], scope: Scope, hoister: Hoister, rule: str
+    ) -> Compiled | None:
+        try:
+            compiled = compile_expr(source, scope, hoister)
+        except ExprError as err:
+            self._expr_problem(err, path, rule)
+            return None
+        if compiled.type != BOOL:
+            self.diag(
+                "expr-not-bool",
+                path,
+                rule=rule,
+                field=path[-1],
+                type=describe(compiled.type, "en"),
+            )
+            return None
+        return compiled
+
+    def _expr_problem(self, err: ExprError, path: tuple[Any, ...], rule: str) -> None:
+        pos = self.located.where(path)
+        line = column = None
+        if pos is not None:
+            if pos.style in ("|", ">"):
+                line = pos.line + err.lineno
+                text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+                column = len(text) - len(text.lstrip(" ")) + err.col + 1
+            else:
+                line = pos.line + err.lineno - 1
+                column = (pos.column if err.lineno == 1 else 1) + err.col
+                if pos.style in ("'", '"') and err.lineno == 1:
+                    column += 1
+        self.problems.append(
+            Diagnostic(err.code, err.args_, self.located.file, line, column, rule=rule)
+        )
+
+    def _placeholders(
+        self, r: schema.RuleSpec, base: tuple[Any, ...], scope: Scope, hoister: Hoister
+    ) -> tuple[Placeholder, ...]:
+        found: dict[tuple[str, str], Placeholder] = {}
+        texts = [("reason", r.reason), ("passed", r.passed)]
+        for key, text in texts:
+            if text is None:
+                continue
+            for lang in ("id", "en"):
+                path = (*base, key, lang)
+                try:
+                    parsed = list(string.Formatter().parse(getattr(text, lang)))
+                except ValueError as exc:
+                    self.diag("placeholder", path, rule=r.id, name="?", detail=str(exc))
+                    continue
+                for _literal, name, spec, conversion in parsed:
+                    if name is None:
+                        continue
+                    problem = self._placeholder_problem(name, spec or "", conversion, scope, hoister)
+                    if problem:
+                        self.diag("placeholder", path, rule=r.id, name=name, detail=problem)
+                        continue
+                    found[(name, spec or "")] = Placeholder(name, name, spec or "")
+        return tuple(found.values())
+
+    def _placeholder_problem(
+        self, name: str, spec: str, conversion: str | None, scope: Scope, hoister: Hoister
+    ) -> str | None:
+        if conversion is not None or not _PLACEHOLDER.match(name):
+            return "must be a name such as {applicant.age} or {params.min_age}"
+        if spec not in ("", "rupiah"):
+            return "the only format is ':rupiah'"
+        try:
+            compile_expr(name, scope, hoister)
+        except ExprError as err:
+            return _expr_error_text(err)
+        if not name.startswith("params.") and name not in hoister.entries:
+            return "must be a value that is always present (not inside an optional value)"
+        return None
+
+    # examples ------------------------------------------------------------------------------
+    def _examples(self) -> tuple[Example, ...]:
+        result: list[Example] = []
+        for i, ex in enumerate(self.spec.examples):
+            base = ("examples", i)
+            if isinstance(ex.given, str):
+                source = self.spec.applications.get(ex.given)
+                if source is None:
+                    self.diag(
+                        "example-base-unknown",
+                        (*base, "given"),
+                        example=ex.name,
+                        name=ex.given,
+                        suggestion=suggest(ex.given, self.spec.applications),
+                    )
+                    continue
+            else:
+                source = ex.given
+            data = copy.deepcopy(source)
+            problem = None
+            for dotted, value in ex.set.items():
+                problem = _set_path(data, dotted, value)
+                if problem:
+                    key = (*base, "set", dotted)
+                    self.diag("example-invalid", key, key=True, example=ex.name, detail=problem)
+                    break
+            if problem:
+                continue
+            try:
+                app = Application.model_validate(data)
+            except ValidationError as exc:
+                detail = "; ".join(
+                    ".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in exc.errors()
+                )
+                self.diag("example-invalid", base, example=ex.name, detail=detail)
+                continue
+            pos = self.located.where(base)
+            result.append(
+                Example(
+                    ex.name,
+                    ex.on,
+                    app,
+                    ex.expect,
+                    self.spec.ruleset,
+                    self.located.file,
+                    pos.line if pos else None,
+                )
+            )
+        return tuple(result)
+
+
+def _set_path(data: Any, dotted: str, value: Any) -> str | None:
+    """Set ``data[a][b]...`` for ``a.b...``; list indexes are numbers. A problem, or ``None``."""
+    parts = dotted.split(".")
+    node = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                return f"'{dotted}': no item {part}"
+            if last:
+                node[int(part)] = value
+                return None
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+                return None
+            if part not in node:
+                node[part] = {}
+            node = node[part]
+        else:
+            return f"'{dotted}': '{parts[depth - 1]}' is not a mapping"
+    return None
+
+
+def _period_text(p: Period) -> str:
+    return f"{p.start}..{p.until or ''}"
+
+
+def _expr_error_text(err: ExprError) -> str:
+    return render(err.code, "en", **err.args_)
+
+
+def rule_ids(rulesets: Mapping[str, Ruleset]) -> dict[str, str]:
+    """Every rule id, with the ruleset it belongs to."""
+    return {rule.id: rs.id for rs in rulesets.values() for rule in rs.rules}
+

@@ -1,0 +1,89 @@
+"""The names a rule expression starts from, and the fields computed at evaluation time.
+
+``applicant``, ``household``, ``plan`` and ``application`` are the input models; ``today`` is the
+date the rules are applied for; ``business_type`` is the business type the rule is judged for (the
+plan's, or for score rules each candidate in turn); ``fit`` is the planned type's fit score;
+``params`` are the ruleset's parameters in force on ``today``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, NamedTuple
+
+from bansos_rules.models import Application, Beneficiary, BusinessPlan, Household, HouseholdMember, PlanItem
+from bansos_rules.ruleset.types import (
+    BOOL,
+    DATE,
+    INT,
+    STR,
+    Attr,
+    Obj,
+    Prim,
+    Ty,
+    expose_property,
+    model_type,
+    register_derived,
+)
+
+__all__ = ["FIT", "FitScore", "RUNTIME_HELPERS", "age_on", "roots"]
+
+
+def age_on(born: date, on: date) -> int:
+    """Age in whole years on ``on``."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _age(person: Beneficiary | HouseholdMember, today: date) -> int:
+    return age_on(person.birth_date, today)
+
+
+class FitScore(NamedTuple):
+    """How well the planned business type fits: points earned, points possible, percent."""
+
+    score: int
+    max_score: int
+    percent: int
+
+
+FIT = Obj(
+    "fit",
+    {
+        "score": Attr(INT, doc="Points earned by the planned business type."),
+        "max_score": Attr(INT, doc="Points it could earn."),
+        "percent": Attr(INT, doc="score as a whole percentage of max_score (0-100)."),
+    },
+)
+
+RUNTIME_HELPERS: Mapping[str, Any] = {"_age": _age}
+
+_AGE_DOC = "Age in whole years on the date the rules are applied for."
+register_derived(Beneficiary, "age", INT, "_age", _AGE_DOC)
+register_derived(HouseholdMember, "age", INT, "_age", _AGE_DOC)
+expose_property(Beneficiary, "nik_province", STR, "Province code the NIK was issued in.")
+expose_property(Beneficiary, "nik_regency", STR, "Regency/city code the NIK was issued in.")
+expose_property(
+    Beneficiary, "nik_matches_birth_date", BOOL, "The NIK's birth date agrees with the stated one."
+)
+expose_property(Beneficiary, "nik_matches_sex", BOOL, "The NIK's sex agrees with the stated one.")
+expose_property(Household, "size", INT, "People on the family card (at least 1).")
+expose_property(Household, "income_per_person", INT, "Monthly income per person, rupiah.")
+expose_property(PlanItem, "subtotal", INT, "Quantity times unit price, rupiah.")
+expose_property(BusinessPlan, "total", INT, "Value of all items, rupiah.")
+expose_property(BusinessPlan, "has_cash_item", BOOL, "Some line is cash.")
+
+
+def roots(business_types: Iterable[str], *, with_fit: bool) -> dict[str, tuple[Ty, str]]:
+    """The top-level names of an expression, with their type and the Python code that holds them."""
+    result: dict[str, tuple[Ty, str]] = {
+        "applicant": (model_type(Beneficiary), "A"),
+        "household": (model_type(Household), "H"),
+        "plan": (model_type(BusinessPlan), "PL"),
+        "application": (model_type(Application), "APP"),
+        "today": (DATE, "TODAY"),
+        "business_type": (Prim("str", frozenset(business_types)), "BT"),
+    }
+    if with_fit:
+        result["fit"] = (FIT, "FIT")
+    return result

@@ -1,0 +1,1160 @@
+"""Hypothesis strategies for applications to East Kalimantan's individual business aid.
+
+Use them in your own property tests::
+
+    from hypothesis import given
+    from bansos_rules.testing import applications
+
+    @given(applications(eligible=True, near_cap=True))
+    def test_my_rule(app): ...
+
+Every strategy builds valid models (they never fail pydantic validation) and draws data that looks
+like the real thing: Kemendagri regency codes, NIKs that agree with the stated birth date and sex,
+Indonesian names, item names and prices in rupiah. Arguments are keyword-only and a bad argument
+raises :class:`hypothesis.errors.InvalidArgument` when the strategy is created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
+from typing import Literal
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from bansos_rules.models import (
+    Application,
+    Assets,
+    BankAccount,
+    Beneficiary,
+    BusinessLocation,
+    BusinessPlan,
+    Household,
+    HouseholdMember,
+    PlanItem,
+    PriorAid,
+)
+from bansos_rules.types import Occupation, Sex
+
+__all__ = [
+    "BUSINESS_AID_PROGRAMS",
+    "BUSINESS_TYPES",
+    "DEFAULT_REFERENCE_DATE",
+    "EXCLUDED_OCCUPATIONS",
+    "ITEM_CATEGORIES",
+    "KALTIM_REGENCIES",
+    "SKILLS",
+    "applications",
+    "beneficiaries",
+    "business_plans",
+    "household_members",
+    "households",
+    "kk_numbers",
+    "niks",
+    "plan_items",
+]
+
+# --------------------------------------------------------------------------------------------
+# Reference data
+# --------------------------------------------------------------------------------------------
+
+KALTIM_REGENCIES: dict[str, str] = {
+    "6401": "Paser",
+    "6402": "Kutai Kartanegara",
+    "6403": "Berau",
+    "6407": "Kutai Barat",
+    "6408": "Kutai Timur",
+    "6409": "Penajam Paser Utara",
+    "6411": "Mahakam Ulu",
+    "6471": "Balikpapan",
+    "6472": "Samarinda",
+    "6474": "Bontang",
+}
+"""East Kalimantan's regencies and cities by Kemendagri code (the numbering used in NIKs)."""
+
+# Regencies/cities of other provinces, for NIKs issued outside East Kalimantan.
+_OTHER_REGENCIES: tuple[str, ...] = (
+    "6371",  # Banjarmasin, South Kalimantan
+    "6303",  # Banjar, South Kalimantan
+    "6271",  # Palangka Raya, Central Kalimantan
+    "6171",  # Pontianak, West Kalimantan
+    "6571",  # Tarakan, North Kalimantan
+    "7371",  # Makassar, South Sulawesi
+    "7313",  # Wajo, South Sulawesi
+    "3578",  # Surabaya, East Java
+    "3171",  # Central Jakarta
+)
+
+_DISTRICTS: dict[str, tuple[str, ...]] = {
+    "6401": ("Tanah Grogot", "Long Ikis", "Kuaro", "Batu Sopang"),
+    "6402": ("Tenggarong", "Loa Kulu", "Muara Badak", "Sanga-Sanga", "Anggana"),
+    "6403": ("Tanjung Redeb", "Gunung Tabur", "Sambaliung", "Talisayan"),
+    "6407": ("Barong Tongkok", "Melak", "Linggang Bigung", "Long Iram"),
+    "6408": ("Sangatta Utara", "Sangatta Selatan", "Bengalon", "Muara Wahau"),
+    "6409": ("Penajam", "Waru", "Babulu", "Sepaku"),
+    "6411": ("Long Bagun", "Long Pahangai", "Long Apari", "Laham"),
+    "6471": ("Balikpapan Kota", "Balikpapan Utara", "Balikpapan Timur", "Balikpapan Selatan"),
+    "6472": ("Samarinda Ulu", "Sungai Kunjang", "Palaran", "Loa Janan Ilir", "Sambutan"),
+    "6474": ("Bontang Utara", "Bontang Selatan", "Bontang Barat"),
+}
+
+BUSINESS_TYPES: tuple[str, ...] = (
+    "food",
+    "drinks",
+    "fried_snacks",
+    "chicken_farming",
+    "cake_making",
+    "workshop",
+)
+"""The six business types of the 2025 round."""
+
+ITEM_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "food": ("equipment", "raw_material", "packaging"),
+    "drinks": ("equipment", "raw_material", "packaging"),
+    "fried_snacks": ("equipment", "raw_material", "packaging"),
+    "chicken_farming": ("livestock", "feed", "cage", "equipment", "medicine"),
+    "cake_making": ("equipment", "raw_material", "packaging"),
+    "workshop": ("equipment", "tools", "spare_parts"),
+}
+"""Item categories the strategies use for each business type (cash lines excepted)."""
+
+_PRIMARY_SKILL: dict[str, str] = {
+    "food": "cooking",
+    "drinks": "beverage",
+    "fried_snacks": "frying",
+    "chicken_farming": "poultry",
+    "cake_making": "baking",
+    "workshop": "mechanics",
+}
+
+SKILLS: tuple[str, ...] = (
+    "cooking",
+    "baking",
+    "frying",
+    "beverage",
+    "poultry",
+    "mechanics",
+    "welding",
+    "bookkeeping",
+    "selling",
+)
+"""Skill slugs the strategies draw from."""
+
+BUSINESS_AID_PROGRAMS: tuple[str, ...] = ("uep", "kube", "pena", "prokus")
+"""Earlier business-aid programs that bar an applicant for a while."""
+
+_SOCIAL_AID_PROGRAMS: tuple[str, ...] = ("bpnt", "pbi_jk", "pip", "blt_dd")
+
+EXCLUDED_OCCUPATIONS: tuple[Occupation, ...] = ("civil_servant", "military", "police", "pensioner")
+"""Occupations that exclude an applicant (civil servants, soldiers, police, pensioners)."""
+
+_ALLOWED_OCCUPATIONS: tuple[Occupation, ...] = (
+    "homemaker",
+    "none",
+    "farmer",
+    "fisher",
+    "laborer",
+    "trader",
+    "driver",
+    "craftsperson",
+    "private_employee",
+    "other",
+)
+
+DEFAULT_REFERENCE_DATE = date(2025, 6, 1)
+"""The date ages and "recent" aid are measured on unless ``on=`` is given."""
+
+_DEFAULT_TOTAL = (3_000_000, 6_000_000)
+_CAPS = (4_500_000, 5_000_000)
+_NEAR_CAP_MARGIN = 50_000
+_BANKS = ("bankaltimtara", "bankaltimtara", "bri", "bni", "mandiri", "bsi")
+_SCHOOL_AGE = (7, 18)
+
+_MALE_GIVEN: tuple[str, ...] = (
+    "Ahmad", "Muhammad", "Budi", "Rahmat", "Agus", "Hendra", "Rudi", "Syahrul", "Arif", "Dedi",
+    "Fajar", "Irwan", "Joko", "Slamet", "Yusuf", "Andi", "Samuel", "Yohanes", "Hasan", "Darmawan",
+    "Rizky", "Sulaiman", "Bambang", "Abdul", "Ilham", "Gusti", "Paulus", "Herman",
+)  # fmt: skip
+_FEMALE_GIVEN: tuple[str, ...] = (
+    "Siti", "Nur", "Dewi", "Sri", "Rina", "Fitri", "Ratna", "Wulan", "Yuliana", "Maria",
+    "Aisyah", "Endang", "Lestari", "Nurhayati", "Mariani", "Sulastri", "Rahmah", "Hasnah",
+    "Yosefina", "Ani", "Erna", "Kartini", "Halimah", "Suryani", "Norhayati", "Juliana",
+)  # fmt: skip
+_MALE_SECOND: tuple[str, ...] = (
+    "Hidayat", "Saputra", "Rahman", "Pratama", "Wijaya", "Kurniawan", "Setiawan", "Susanto",
+    "Hakim", "Fauzi", "Syahputra", "Ramadhan", "Nugroho", "Gunawan",
+)  # fmt: skip
+_FEMALE_SECOND: tuple[str, ...] = (
+    "Rahmawati", "Handayani", "Anggraini", "Puspita", "Wahyuni", "Sari", "Lestari", "Yanti",
+    "Astuti", "Safitri", "Purnamasari", "Hidayati", "Fitriani", "Kusumawati",
+)  # fmt: skip
+_FAMILY_NAMES: tuple[str, ...] = (
+    "Lubis", "Siregar", "Nasution", "Pasaribu", "Lahang", "Jalung", "Tandirerung", "Pakpahan",
+    "Daeng", "Sinaga", "Ngau", "Hibau", "Ding",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Goods:
+    """A catalogue line: an item name, its category, and plausible quantity and price ranges."""
+
+    name: str
+    category: str
+    quantity: tuple[int, int]
+    price: tuple[int, int]  # unit price range in thousands of rupiah
+
+
+_CATALOGUE: dict[str, tuple[_Goods, ...]] = {
+    "food": (
+        _Goods("Kompor gas 2 tungku", "equipment", (1, 1), (350, 750)),
+        _Goods("Tabung gas LPG 3 kg (isi)", "equipment", (1, 2), (180, 250)),
+        _Goods("Etalase kaca", "equipment", (1, 1), (900, 1_800)),
+        _Goods("Rice cooker 3 liter", "equipment", (1, 1), (300, 700)),
+        _Goods("Panci set stainless", "equipment", (1, 1), (200, 450)),
+        _Goods("Wajan besar", "equipment", (1, 2), (80, 200)),
+        _Goods("Meja lipat", "equipment", (1, 2), (150, 350)),
+        _Goods("Beras 25 kg", "raw_material", (1, 3), (300, 380)),
+        _Goods("Minyak goreng 5 liter", "raw_material", (1, 4), (85, 110)),
+        _Goods("Kotak nasi kertas (isi 100)", "packaging", (1, 5), (60, 120)),
+        _Goods("Kantong plastik (pak)", "packaging", (1, 10), (15, 35)),
+    ),
+    "drinks": (
+        _Goods("Blender", "equipment", (1, 2), (300, 900)),
+        _Goods("Mesin press gelas (cup sealer)", "equipment", (1, 1), (700, 2_000)),
+        _Goods("Cool box 45 liter", "equipment", (1, 1), (250, 600)),
+        _Goods("Dispenser minuman 2 tabung", "equipment", (1, 1), (600, 1_500)),
+        _Goods("Gerobak minuman", "equipment", (1, 1), (1_000, 2_500)),
+        _Goods("Gula pasir 1 kg", "raw_material", (5, 30), (15, 19)),
+        _Goods("Bubuk minuman aneka rasa (pak)", "raw_material", (5, 20), (20, 60)),
+        _Goods("Gelas plastik 16 oz (isi 50)", "packaging", (5, 30), (15, 30)),
+        _Goods("Plastik segel gelas (roll)", "packaging", (1, 5), (50, 120)),
+        _Goods("Sedotan (pak)", "packaging", (5, 20), (5, 15)),
+    ),
+    "fried_snacks": (
+        _Goods("Wajan penggorengan besar", "equipment", (1, 2), (100, 300)),
+        _Goods("Kompor gas tekanan tinggi", "equipment", (1, 1), (200, 450)),
+        _Goods("Gerobak gorengan", "equipment", (1, 1), (1_200, 2_500)),
+        _Goods("Tabung gas LPG 3 kg (isi)", "equipment", (1, 2), (180, 250)),
+        _Goods("Serok dan sutil stainless", "equipment", (1, 2), (40, 100)),
+        _Goods("Tepung terigu (sak 25 kg)", "raw_material", (1, 3), (230, 300)),
+        _Goods("Minyak goreng 5 liter", "raw_material", (1, 6), (85, 110)),
+        _Goods("Pisang kepok (sisir)", "raw_material", (5, 20), (15, 30)),
+        _Goods("Kertas pembungkus (pak)", "packaging", (1, 5), (20, 50)),
+        _Goods("Kantong plastik (pak)", "packaging", (1, 10), (15, 35)),
+    ),
+    "chicken_farming": (
+        _Goods("Bibit ayam kampung (umur 1 bulan)", "livestock", (25, 50), (20, 35)),
+        _Goods("Pakan ayam (sak 50 kg)", "feed", (1, 4), (350, 450)),
+        _Goods("Bahan kandang ayam panggung", "cage", (1, 1), (1_000, 2_000)),
+        _Goods("Kawat ram kandang (roll)", "cage", (1, 3), (150, 350)),
+        _Goods("Tempat pakan dan minum ayam", "equipment", (4, 10), (20, 50)),
+        _Goods("Lampu pemanas anak ayam", "equipment", (2, 4), (30, 80)),
+        _Goods("Vitamin dan vaksin ayam", "medicine", (1, 3), (50, 150)),
+    ),
+    "cake_making": (
+        _Goods("Oven gas 2 rak", "equipment", (1, 1), (800, 2_000)),
+        _Goods("Mixer", "equipment", (1, 1), (300, 900)),
+        _Goods("Loyang kue set", "equipment", (1, 2), (80, 250)),
+        _Goods("Timbangan kue digital", "equipment", (1, 1), (50, 150)),
+        _Goods("Kompor gas 1 tungku", "equipment", (1, 1), (200, 400)),
+        _Goods("Tepung terigu 1 kg", "raw_material", (10, 40), (12, 16)),
+        _Goods("Telur ayam (rak 30 butir)", "raw_material", (2, 8), (45, 60)),
+        _Goods("Margarin 1 kg", "raw_material", (2, 6), (30, 50)),
+        _Goods("Kotak kue (isi 50)", "packaging", (1, 5), (40, 90)),
+        _Goods("Mika plastik kue (pak)", "packaging", (1, 5), (20, 45)),
+    ),
+    "workshop": (
+        _Goods("Kompresor angin", "equipment", (1, 1), (1_500, 3_000)),
+        _Goods("Mesin las listrik 900 watt", "equipment", (1, 1), (1_000, 2_000)),
+        _Goods("Dongkrak motor", "equipment", (1, 1), (300, 800)),
+        _Goods("Kunci set lengkap", "tools", (1, 1), (300, 900)),
+        _Goods("Alat tambal ban (press)", "tools", (1, 1), (250, 700)),
+        _Goods("Obeng dan tang set", "tools", (1, 1), (100, 300)),
+        _Goods("Ban dalam motor", "spare_parts", (5, 20), (25, 45)),
+        _Goods("Oli mesin 1 liter", "spare_parts", (6, 24), (40, 65)),
+        _Goods("Busi motor", "spare_parts", (5, 20), (15, 30)),
+    ),
+}
+
+# A line whose value is whatever is left, so that a plan can hit a chosen total exactly.
+_TOP_UP: dict[str, tuple[str, str]] = {
+    "food": ("Paket bahan baku awal (beras, minyak, bumbu)", "raw_material"),
+    "drinks": ("Paket bahan minuman awal (gula, teh, bubuk rasa)", "raw_material"),
+    "fried_snacks": ("Paket bahan gorengan awal (tepung, minyak, pisang)", "raw_material"),
+    "chicken_farming": ("Pakan ayam 3 bulan", "feed"),
+    "cake_making": ("Paket bahan kue awal (tepung, telur, margarin, gula)", "raw_material"),
+    "workshop": ("Paket suku cadang awal (ban dalam, oli, busi)", "spare_parts"),
+}
+_CASH_LINE = "Uang tunai modal kerja"
+
+_BENEFICIARY_PROBLEMS = (
+    "not_dtks",
+    "high_decile",
+    "not_pkh",
+    "excluded_occupation",
+    "nik_outside_kaltim",
+    "recent_business_aid",
+    "no_bank_account",
+)
+_HOUSEHOLD_PROBLEMS = ("no_clean_water", "no_sanitation", "slum_area", "child_out_of_school")
+
+
+# --------------------------------------------------------------------------------------------
+# Argument checks and date helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _check_regency(regency: object, name: str = "regency") -> str | None:
+    if regency is None:
+        return None
+    if (
+        not isinstance(regency, str)
+        or len(regency) != 4
+        or not regency.isascii()
+        or not regency.isdigit()
+        or regency[:2] == "00"
+        or regency[2:] == "00"
+    ):
+        raise InvalidArgument(
+            f"{name}={regency!r} must be a four-digit Kemendagri regency code such as '6472'"
+        )
+    return regency
+
+
+def _check_date(value: object, name: str) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidArgument(f"{name}={value!r} must be a datetime.date (not a datetime)")
+    return value
+
+
+def _check_on(on: object) -> date:
+    checked = _check_date(on, "on")
+    if checked is None:
+        return DEFAULT_REFERENCE_DATE
+    if not 2000 <= checked.year <= 2099:
+        raise InvalidArgument(f"on={on!r} must be a date in the years 2000-2099")
+    return checked
+
+
+def _check_sex(sex: object) -> Sex | None:
+    if sex is None:
+        return None
+    if sex == "male":
+        return "male"
+    if sex == "female":
+        return "female"
+    raise InvalidArgument(f"sex={sex!r} must be 'male', 'female' or None")
+
+
+def _check_bool(value: object, name: str, *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, bool):
+        allowed = "True, False or None" if optional else "True or False"
+        raise InvalidArgument(f"{name}={value!r} must be {allowed}")
+
+
+def _check_range(value: object, name: str, *, low: int, high: int) -> tuple[int, int]:
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        raise InvalidArgument(f"{name}={value!r} must be a pair of integers (low, high)")
+    lo, hi = value
+    if not low <= lo <= hi <= high:
+        raise InvalidArgument(f"{name}={value!r} must satisfy {low} <= low <= high <= {high}")
+    return lo, hi
+
+
+def _check_business_type(business_type: object) -> str | None:
+    if business_type is None:
+        return None
+    if business_type not in BUSINESS_TYPES:
+        raise InvalidArgument(
+            f"business_type={business_type!r} must be None or one of {', '.join(BUSINESS_TYPES)}"
+        )
+    assert isinstance(business_type, str)
+    return business_type
+
+
+# Strategy factories are cached: building a fresh strategy on every draw is what makes
+# composite strategies slow, and these are called with a handful of distinct arguments.
+
+_SEXES: SearchStrategy[Sex] = st.sampled_from(("male", "female"))
+_KALTIM_CODES: SearchStrategy[str] = st.sampled_from(sorted(KALTIM_REGENCIES))
+_OTHER_CODES: SearchStrategy[str] = st.sampled_from(_OTHER_REGENCIES)
+_DISTRICT_NUMBERS = st.integers(min_value=1, max_value=20)
+_SERIALS = st.integers(min_value=1, max_value=9999)
+_KK_ISSUE_DATES = st.dates(min_value=date(2005, 1, 1), max_value=date(2024, 12, 31))
+_NIK_BIRTH_DATES = st.dates(min_value=date(1940, 1, 1), max_value=date(2024, 12, 31))
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (28 February for a 29 February that is missing)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@cache
+def _birth_dates(on: date, min_age: int, max_age: int) -> SearchStrategy[date]:
+    """Birth dates of people aged ``min_age`` to ``max_age`` (whole years) on ``on``."""
+    earliest = _years_before(on, max_age + 1) + timedelta(days=1)
+    latest = _years_before(on, min_age)
+    return st.dates(min_value=earliest, max_value=latest)
+
+
+@cache
+def _regency_codes(regency: str | None) -> SearchStrategy[str]:
+    return st.just(regency) if regency is not None else _KALTIM_CODES
+
+
+@cache
+def _districts(regency: str) -> SearchStrategy[str | None]:
+    names = _DISTRICTS.get(regency)
+    return st.none() if names is None else st.sampled_from(names)
+
+
+def _join_name(first: str, last: str) -> str:
+    return f"{first} {last}".strip()
+
+
+def _name_strategy(given: tuple[str, ...], second: tuple[str, ...]) -> SearchStrategy[str]:
+    rest = st.one_of(st.just(""), st.sampled_from(second), st.sampled_from(_FAMILY_NAMES))
+    return st.builds(_join_name, st.sampled_from(given), rest)
+
+
+_NAMES: dict[Sex, SearchStrategy[str]] = {
+    "male": _name_strategy(_MALE_GIVEN, _MALE_SECOND),
+    "female": _name_strategy(_FEMALE_GIVEN, _FEMALE_SECOND),
+}
+
+
+@cache
+def _problem_sets(problems: tuple[str, ...], ok: bool | None) -> SearchStrategy[frozenset[str]]:
+    """Which problems to build in: none when ``ok``, at least one when not, any when None."""
+    if ok is True:
+        return st.just(frozenset())
+    return st.frozensets(st.sampled_from(problems), min_size=0 if ok is None else 1)
+
+
+def _thousands(k: int) -> int:
+    return k * 1000
+
+
+@cache
+def _amounts(lo: int, hi: int) -> SearchStrategy[int]:
+    """Amounts in [lo, hi], often round thousands, sometimes exactly on an edge."""
+    exact = st.integers(min_value=lo, max_value=hi)
+    k_lo, k_hi = -(-lo // 1000), hi // 1000
+    if k_lo > k_hi:
+        return exact
+    return st.one_of(st.integers(min_value=k_lo, max_value=k_hi).map(_thousands), exact)
+
+
+# --------------------------------------------------------------------------------------------
+# Identity numbers
+# --------------------------------------------------------------------------------------------
+
+
+def _format_nik(regency: str, district: int, born: date, sex: Sex, serial: int) -> str:
+    day = born.day + 40 if sex == "female" else born.day
+    return f"{regency}{district:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+
+
+def niks(
+    *,
+    regency: str | None = None,
+    birth_date: date | None = None,
+    sex: Sex | None = None,
+) -> SearchStrategy[str]:
+    """Valid 16-digit NIKs, ``PP RR DD ddmmyy SSSS``.
+
+    The issuing area is an East Kalimantan regency/city (see :data:`KALTIM_REGENCIES`) with a
+    district ``01``-``20``; women have 40 added to the birth day; the serial is ``0001``-``9999``.
+
+    :param regency: four-digit Kemendagri code of the issuing regency/city (any province);
+        ``None`` draws an East Kalimantan one.
+    :param birth_date: the birth date to encode; ``None`` draws one between 1940 and 2024.
+    :param sex: ``"male"`` or ``"female"``; ``None`` draws either.
+    """
+    code = _check_regency(regency)
+    born = _check_date(birth_date, "birth_date")
+    fixed_sex = _check_sex(sex)
+    return st.builds(
+        _format_nik,
+        _regency_codes(code),
+        _DISTRICT_NUMBERS,
+        _NIK_BIRTH_DATES if born is None else st.just(born),
+        _SEXES if fixed_sex is None else st.just(fixed_sex),
+        _SERIALS,
+    )
+
+
+def _format_kk(regency: str, district: int, issued: date, serial: int) -> str:
+    return f"{regency}{district:02d}{issued:%d%m%y}{serial:04d}"
+
+
+@cache
+def _kk_numbers(regency: str | None) -> SearchStrategy[str]:
+    return st.builds(
+        _format_kk, _regency_codes(regency), _DISTRICT_NUMBERS, _KK_ISSUE_DATES, _SERIALS
+    )
+
+
+def kk_numbers(*, regency: str | None = None) -> SearchStrategy[str]:
+    """Valid 16-digit family-card (KK) numbers: issuing area, issue date ``ddmmyy``, serial.
+
+    :param regency: four-digit Kemendagri code of the issuing regency/city; ``None`` draws an
+        East Kalimantan one. A KK is reissued when a family moves, so it follows the residence.
+    """
+    return _kk_numbers(_check_regency(regency))
+
+
+# --------------------------------------------------------------------------------------------
+# Beneficiaries
+# --------------------------------------------------------------------------------------------
+
+_ELIGIBLE_DECILES: SearchStrategy[int | None] = st.one_of(
+    st.none(), st.integers(min_value=1, max_value=4)
+)
+_HIGH_DECILES: SearchStrategy[int | None] = st.integers(min_value=5, max_value=10)
+_OCCUPATIONS: dict[tuple[bool, Sex], SearchStrategy[Occupation]] = {
+    (excluded, sex): st.sampled_from(
+        EXCLUDED_OCCUPATIONS
+        if excluded
+        else tuple(o for o in _ALLOWED_OCCUPATIONS if sex == "female" or o != "homemaker")
+    )
+    for excluded in (False, True)
+    for sex in ("male", "female")
+}
+_INTERESTS = st.lists(st.sampled_from(BUSINESS_TYPES), min_size=1, max_size=2, unique=True)
+_SKILL_LISTS = st.lists(st.sampled_from(SKILLS), max_size=3, unique=True)
+_BANK_ACCOUNTS: SearchStrategy[BankAccount | None] = st.builds(
+    BankAccount,
+    bank=st.sampled_from(_BANKS),
+    number=st.text(alphabet="0123456789", min_size=10, max_size=16),
+)
+_ASSETS = st.builds(
+    Assets,
+    yard_area_m2=st.one_of(st.just(0), st.integers(min_value=1, max_value=500)),
+    has_kitchen=st.booleans(),
+    has_workshop_space=st.booleans(),
+    has_electricity=st.booleans(),
+)
+
+
+@cache
+def _aid_years(on_year: int, recent: bool | None) -> SearchStrategy[int]:
+    """Years of earlier aid: within the last five years, six or more years ago, or either."""
+    old = st.integers(min_value=max(1990, on_year - 15), max_value=on_year - 6)
+    new = st.integers(min_value=on_year - 4, max_value=on_year)
+    return new if recent is True else old if recent is False else st.one_of(old, new)
+
+
+@cache
+def _earlier_aid(on_year: int, nik: str | None, business: bool) -> SearchStrategy[PriorAid]:
+    """Aid from ``business`` programs (recent ones) or social programs (any year)."""
+    return st.builds(
+        PriorAid,
+        program=st.sampled_from(BUSINESS_AID_PROGRAMS if business else _SOCIAL_AID_PROGRAMS),
+        year=_aid_years(on_year, True if business else None),
+        recipient_nik=st.none() if nik is None else st.one_of(st.none(), st.just(nik)),
+    )
+
+
+@cache
+def _old_business_aid(on_year: int) -> SearchStrategy[PriorAid]:
+    """Business aid received six or more years before ``on_year``; it no longer bars anyone."""
+    return st.builds(
+        PriorAid,
+        program=st.sampled_from(BUSINESS_AID_PROGRAMS),
+        year=_aid_years(on_year, False),
+        recipient_nik=st.none(),
+    )
+
+
+@st.composite
+def _beneficiary(
+    draw: st.DrawFn,
+    *,
+    regency: str | None,
+    sex: Sex | None,
+    eligible: bool | None,
+    ages: tuple[int, int],
+    on: date,
+    business_type: str | None = None,
+) -> Beneficiary:
+    problems = draw(_problem_sets(_BENEFICIARY_PROBLEMS, eligible))
+    residence = draw(_regency_codes(regency))
+    the_sex: Sex = sex if sex is not None else draw(_SEXES)
+    born = draw(_birth_dates(on, *ages))
+
+    # A NIK is permanent: usually issued where the person lives, sometimes elsewhere in Kaltim.
+    if "nik_outside_kaltim" in problems:
+        issued_in = draw(_OTHER_CODES)
+    elif residence in KALTIM_REGENCIES and draw(st.booleans()):
+        issued_in = residence
+    else:
+        issued_in = draw(_KALTIM_CODES)
+    nik = _format_nik(issued_in, draw(_DISTRICT_NUMBERS), born, the_sex, draw(_SERIALS))
+
+    interests = draw(_INTERESTS)
+    skills = draw(_SKILL_LISTS)
+    if business_type is not None:
+        # An application is for a business the applicant wants, often with the matching skill.
+        interests = [business_type, *(t for t in interests[:1] if t != business_type)]
+        primary = _PRIMARY_SKILL[business_type]
+        if primary not in skills and draw(st.booleans()):
+            skills = [primary, *skills[:2]]
+    certified: bool = draw(st.booleans())
+    certificates = (skills[0],) if skills and certified else ()
+
+    prior = draw(
+        st.lists(
+            st.one_of(_earlier_aid(on.year, nik, business=False), _old_business_aid(on.year)),
+            max_size=2,
+        )
+    )
+    if "recent_business_aid" in problems:
+        recent = draw(_earlier_aid(on.year, nik, business=True))
+        prior.insert(draw(st.integers(min_value=0, max_value=len(prior))), recent)
+
+    max_experience = max(0, min(20, _age_on(born, on) - 15))
+    return draw(
+        st.builds(
+            Beneficiary,
+            nik=st.just(nik),
+            kk_number=_kk_numbers(residence),
+            name=_NAMES[the_sex],
+            sex=st.just(the_sex),
+            birth_date=st.just(born),
+            regency=st.just(residence),
+            district=_districts(residence),
+            village=st.none(),
+            dtks_registered=st.just("not_dtks" not in problems),
+            dtsen_decile=_HIGH_DECILES if "high_decile" in problems else _ELIGIBLE_DECILES,
+            pkh_member=st.just("not_pkh" not in problems),
+            occupation=_OCCUPATIONS["excluded_occupation" in problems, the_sex],
+            interests=st.just(tuple(interests)),
+            skills=st.just(tuple(skills)),
+            certificates=st.just(certificates),
+            existing_business=st.one_of(st.none(), st.sampled_from(interests)),
+            business_experience_years=st.integers(min_value=0, max_value=max_experience),
+            assets=_ASSETS,
+            prior_aid=st.just(tuple(prior)),
+            bank_account=st.none() if "no_bank_account" in problems else _BANK_ACCOUNTS,
+        )
+    )
+
+
+def beneficiaries(
+    *,
+    regency: str | None = None,
+    sex: Sex | None = None,
+    eligible: bool | None = None,
+    ages: tuple[int, int] = (18, 59),
+    on: date | None = None,
+) -> SearchStrategy[Beneficiary]:
+    """Applicants whose NIK agrees with their birth date and sex.
+
+    With ``eligible=True`` every applicant is registered in DTKS/DTSEN (decile unknown or 1-4), a
+    member of a PKH family, not a civil servant, soldier, police officer or pensioner, holds a
+    NIK issued in East Kalimantan, had no UEP/KUBE/PENA/ProKUS aid in the five years before
+    ``on`` (any such aid is six or more years old) and has a bank account. With
+    ``eligible=False`` at least one of those fails.
+
+    :param regency: Kemendagri code of the regency/city of residence; ``None`` draws an East
+        Kalimantan one. The KK number follows the residence; the NIK may have been issued in
+        another East Kalimantan regency.
+    :param sex: ``"male"`` or ``"female"``; ``None`` draws either.
+    :param eligible: ``True`` for applicants meeting the conditions above, ``False`` for
+        applicants breaking at least one, ``None`` for anything valid.
+    :param ages: inclusive range of ages in whole years on ``on``.
+    :param on: reference date for ages and for "recent" aid; defaults to 1 June 2025.
+    """
+    code = _check_regency(regency)
+    fixed_sex = _check_sex(sex)
+    _check_bool(eligible, "eligible", optional=True)
+    age_range = _check_range(ages, "ages", low=0, high=110)
+    ref = _check_on(on)
+    return _beneficiary(regency=code, sex=fixed_sex, eligible=eligible, ages=age_range, on=ref)
+
+
+# --------------------------------------------------------------------------------------------
+# Households
+# --------------------------------------------------------------------------------------------
+
+_RELATIONS = ("head", "spouse", "child", "parent", "other")
+_Relation = Literal["head", "spouse", "child", "parent", "other"]
+
+
+@cache
+def _in_school_for(age: int, adequate: bool) -> SearchStrategy[bool | None]:
+    """Whether someone of ``age`` is in school; never False for a school-age child if adequate."""
+    if _SCHOOL_AGE[0] <= age <= _SCHOOL_AGE[1]:
+        return st.just(True) if adequate else st.booleans()
+    if age < 5 or age > 24:
+        return st.none()
+    return st.one_of(st.none(), st.just(True)) if adequate else st.one_of(st.none(), st.booleans())
+
+
+@st.composite
+def _member(
+    draw: st.DrawFn,
+    *,
+    relation: _Relation,
+    ages: tuple[int, int],
+    on: date,
+    sex: Sex | None = None,
+    adequate: bool = False,
+    in_school: bool | None = None,
+) -> HouseholdMember:
+    the_sex: Sex = sex if sex is not None else draw(_SEXES)
+    born = draw(_birth_dates(on, *ages))
+    school = (
+        st.just(in_school) if in_school is not None else _in_school_for(_age_on(born, on), adequate)
+    )
+    return draw(
+        st.builds(
+            HouseholdMember,
+            name=_NAMES[the_sex],
+            birth_date=st.just(born),
+            sex=st.just(the_sex),
+            relation=st.just(relation),
+            in_school=school,
+        )
+    )
+
+
+@lru_cache(maxsize=4096)
+def _members(
+    relation: _Relation,
+    ages: tuple[int, int],
+    on: date,
+    sex: Sex | None = None,
+    adequate: bool = False,
+    in_school: bool | None = None,
+) -> SearchStrategy[HouseholdMember]:
+    return _member(
+        relation=relation, ages=ages, on=on, sex=sex, adequate=adequate, in_school=in_school
+    )
+
+
+def household_members(
+    *,
+    relation: _Relation | None = None,
+    ages: tuple[int, int] = (0, 90),
+    on: date | None = None,
+) -> SearchStrategy[HouseholdMember]:
+    """People on a family card; ``in_school`` is drawn for those of school age (7-18).
+
+    :param relation: ``"head"``, ``"spouse"``, ``"child"``, ``"parent"`` or ``"other"``;
+        ``None`` draws any.
+    :param ages: inclusive range of ages in whole years on ``on``.
+    :param on: reference date for ages; defaults to 1 June 2025.
+    """
+    if relation is not None and relation not in _RELATIONS:
+        raise InvalidArgument(f"relation={relation!r} must be None or one of {_RELATIONS}")
+    age_range = _check_range(ages, "ages", low=0, high=110)
+    ref = _check_on(on)
+    relations: SearchStrategy[_Relation] = (
+        st.sampled_from(_RELATIONS) if relation is None else st.just(relation)
+    )
+    return relations.flatmap(lambda r: _member(relation=r, ages=age_range, on=ref))
+
+
+@cache
+def _household_aid(on_year: int, pkh: bool) -> SearchStrategy[tuple[PriorAid, ...]]:
+    """Social aid the family received in the last six years (PKH only for PKH families)."""
+    programs = (*_SOCIAL_AID_PROGRAMS, "pkh") if pkh else _SOCIAL_AID_PROGRAMS
+    aid = st.builds(
+        PriorAid,
+        program=st.sampled_from(programs),
+        year=st.integers(min_value=on_year - 6, max_value=on_year),
+        recipient_nik=st.none(),
+    )
+    return st.lists(aid, max_size=3).map(tuple)
+
+
+_INCOMES = st.integers(min_value=0, max_value=600).map(lambda k: k * 10_000)
+
+
+@st.composite
+def _household(
+    draw: st.DrawFn,
+    *,
+    kk_number: str | None,
+    adequate: bool | None,
+    on: date,
+    applicant: Beneficiary | None = None,
+) -> Household:
+    problems = draw(_problem_sets(_HOUSEHOLD_PROBLEMS, adequate))
+    fine = adequate is True  # then every school-age member is in school
+    members: list[HouseholdMember] = []
+
+    def add(relation: _Relation, ages: tuple[int, int], sex: Sex | None = None) -> int:
+        member = draw(_members(relation, ages, on, sex, fine))
+        members.append(member)
+        return _age_on(member.birth_date, on)
+
+    def add_applicant(relation: _Relation) -> int:
+        assert applicant is not None
+        age = _age_on(applicant.birth_date, on)
+        member = st.builds(
+            HouseholdMember,
+            name=st.just(applicant.name),
+            birth_date=st.just(applicant.birth_date),
+            sex=st.just(applicant.sex),
+            relation=st.just(relation),
+            in_school=_in_school_for(age, fine),
+        )
+        members.append(draw(member))
+        return age
+
+    def add_spouse(head_age: int, lowest: int) -> int:
+        lo = min(110, max(lowest, head_age - 10))
+        return add("spouse", (lo, min(110, max(lo, head_age + 5))), "female")
+
+    if applicant is not None and _age_on(applicant.birth_date, on) < 25:
+        # A young adult still on the parents' family card.
+        app_age = _age_on(applicant.birth_date, on)
+        parent_ages = [add("head", (app_age + 18, min(110, app_age + 40)), "male")]
+        if draw(st.booleans()):
+            parent_ages.append(add_spouse(parent_ages[0], app_age + 16))
+        add_applicant("child")
+    else:
+        married = draw(st.booleans())
+        if applicant is not None and applicant.sex == "female" and married:
+            age = _age_on(applicant.birth_date, on)
+            lo = min(110, max(25, age - 5))
+            head_age = add("head", (lo, min(110, max(lo, age + 10))), "male")
+            parent_ages = [head_age, add_applicant("spouse")]
+        else:
+            if applicant is not None:
+                head_age = add_applicant("head")
+            else:
+                head_age = add("head", (25, 65), draw(st.sampled_from(("male", "male", "female"))))
+            parent_ages = [head_age]
+            if married:
+                parent_ages.append(add_spouse(head_age, 25))
+        if head_age <= 70 and draw(st.integers(min_value=0, max_value=4)) == 0:
+            add("parent", (head_age + 18, min(110, head_age + 35)))
+
+    youngest_parent = min(parent_ages)
+    max_child_age = min(30, youngest_parent - 17)
+    if max_child_age >= 0:
+        for _ in range(draw(st.integers(min_value=0, max_value=4))):
+            add("child", (0, max_child_age))
+    if "child_out_of_school" in problems:
+        # A child clearly inside any usual school-age range (8-17), not in school.
+        hi = max(8, min(17, youngest_parent - 17))
+        members.append(draw(_members("child", (8, hi), on, None, False, False)))
+
+    pkh = applicant.pkh_member if applicant is not None else draw(st.booleans())
+    return draw(
+        st.builds(
+            Household,
+            kk_number=_kk_numbers(None) if kk_number is None else st.just(kk_number),
+            members=st.just(tuple(members)),
+            monthly_income=_INCOMES,
+            clean_water=st.just("no_clean_water" not in problems),
+            sanitation=st.just("no_sanitation" not in problems),
+            slum_area=st.just("slum_area" in problems),
+            aid_history=_household_aid(on.year, pkh),
+        )
+    )
+
+
+def households(
+    *,
+    kk_number: str | None = None,
+    adequate: bool | None = None,
+    on: date | None = None,
+) -> SearchStrategy[Household]:
+    """Families on one family card, with plausible ages for head, spouse, children and parents.
+
+    ``adequate=True`` means clean water, adequate sanitation, not a slum area, and every member of
+    school age (7-18 on ``on``) in school; ``adequate=False`` breaks at least one of these (an
+    out-of-school child is a ``child`` aged 8-17).
+
+    :param kk_number: a fixed 16-digit KK number; ``None`` draws one from East Kalimantan.
+    :param adequate: ``True``, ``False`` or ``None`` (anything valid), as above.
+    :param on: reference date for ages; defaults to 1 June 2025.
+    """
+    if kk_number is not None and not (
+        isinstance(kk_number, str)
+        and len(kk_number) == 16
+        and kk_number.isascii()
+        and kk_number.isdigit()
+    ):
+        raise InvalidArgument(f"kk_number={kk_number!r} must be a string of 16 digits")
+    _check_bool(adequate, "adequate", optional=True)
+    ref = _check_on(on)
+    return _household(kk_number=kk_number, adequate=adequate, on=ref)
+
+
+# --------------------------------------------------------------------------------------------
+# Business plans
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _goods_items(goods: _Goods) -> SearchStrategy[PlanItem]:
+    return st.builds(
+        PlanItem,
+        name=st.just(goods.name),
+        category=st.just(goods.category),
+        quantity=st.integers(min_value=goods.quantity[0], max_value=goods.quantity[1]),
+        unit_price=st.integers(min_value=goods.price[0], max_value=goods.price[1]).map(_thousands),
+        is_cash=st.just(False),
+    )
+
+
+@cache
+def _cash_items(most: int) -> SearchStrategy[PlanItem]:
+    """Cash lines of Rp50,000 to ``most`` times that, in steps of Rp50,000."""
+    return st.builds(
+        PlanItem,
+        name=st.just(_CASH_LINE),
+        category=st.just("cash"),
+        quantity=st.just(1),
+        unit_price=st.integers(min_value=1, max_value=most).map(lambda k: k * 50_000),
+        is_cash=st.just(True),
+    )
+
+
+@cache
+def _catalogue_items(business_type: str | None) -> SearchStrategy[PlanItem]:
+    types = BUSINESS_TYPES if business_type is None else (business_type,)
+    return st.one_of([_goods_items(goods) for t in types for goods in _CATALOGUE[t]])
+
+
+def plan_items(
+    *, business_type: str | None = None, allow_cash: bool = False
+) -> SearchStrategy[PlanItem]:
+    """Single plan lines with realistic Indonesian item names, categories and unit prices.
+
+    :param business_type: one of :data:`BUSINESS_TYPES`; ``None`` draws items of any type.
+    :param allow_cash: also draw cash lines (category ``cash``, ``is_cash=True``,
+        Rp100,000-1,000,000).
+    """
+    btype = _check_business_type(business_type)
+    _check_bool(allow_cash, "allow_cash", optional=False)
+    goods = _catalogue_items(btype)
+    if allow_cash:
+        return st.one_of(goods, _cash_items(20).filter(lambda item: item.unit_price >= 100_000))
+    return goods
+
+
+_ITEM_COUNTS = st.integers(min_value=1, max_value=7)
+_PERMUTATIONS = {t: st.permutations(_CATALOGUE[t]) for t in BUSINESS_TYPES}
+_BUSINESS_TYPE_CHOICES = st.sampled_from(BUSINESS_TYPES)
+
+
+@cache
+def _locations(regency: str) -> SearchStrategy[BusinessLocation]:
+    return st.builds(
+        BusinessLocation,
+        regency=st.just(regency),
+        district=_districts(regency),
+        village=st.none(),
+        dense_urban=st.booleans(),
+    )
+
+
+@st.composite
+def _business_plan(
+    draw: st.DrawFn,
+    *,
+    business_type: str | None,
+    total_between: tuple[int, int],
+    allow_cash: bool,
+    regency: str | None,
+) -> BusinessPlan:
+    btype = business_type if business_type is not None else draw(_BUSINESS_TYPE_CHOICES)
+    target = draw(_amounts(*total_between))
+    reserve = min(target, 100_000)  # kept for the top-up line
+    budget = target - reserve
+    items: list[PlanItem] = []
+    wanted = draw(_ITEM_COUNTS)
+    for goods in draw(_PERMUTATIONS[btype]):
+        if len(items) >= wanted:
+            break
+        item = draw(_goods_items(goods))
+        if item.subtotal > budget:
+            quantity = budget // item.unit_price
+            if quantity < 1:
+                continue
+            item = item.model_copy(update={"quantity": quantity})
+        items.append(item)
+        budget -= item.subtotal
+    if allow_cash and budget >= 50_000 and draw(st.booleans()):
+        cash = draw(_cash_items(min(20, budget // 50_000)))
+        items.insert(draw(st.integers(min_value=0, max_value=len(items))), cash)
+    rest = target - sum(item.subtotal for item in items)
+    if rest > 0 or not items:
+        name, category = _TOP_UP[btype]
+        top_up = st.builds(
+            PlanItem,
+            name=st.just(name),
+            category=st.just(category),
+            quantity=st.just(1),
+            unit_price=st.just(rest),
+            is_cash=st.just(False),
+        )
+        items.append(draw(top_up))
+    return draw(
+        st.builds(
+            BusinessPlan,
+            business_type=st.just(btype),
+            items=st.just(tuple(items)),
+            location=_locations(draw(_regency_codes(regency))),
+        )
+    )
+
+
+def _check_total_between(total_between: object) -> tuple[int, int]:
+    return _check_range(total_between, "total_between", low=0, high=10**12)
+
+
+def business_plans(
+    *,
+    business_type: str | None = None,
+    total_between: tuple[int, int] | None = None,
+    allow_cash: bool = False,
+    regency: str | None = None,
+) -> SearchStrategy[BusinessPlan]:
+    """Business plans with realistic goods for the business type and a total in a chosen range.
+
+    The total is constructed, not filtered: goods are drawn within the budget and a last
+    "starter package" line (raw materials, feed or spare parts) takes up the rest.
+
+    :param business_type: one of :data:`BUSINESS_TYPES`; ``None`` draws any.
+    :param total_between: ``(low, high)`` inclusive bounds for the plan total in rupiah;
+        defaults to Rp3,000,000-6,000,000.
+    :param allow_cash: whether a cash line may appear (it never does by default).
+    :param regency: Kemendagri code of the business location; ``None`` draws a Kaltim one.
+    """
+    btype = _check_business_type(business_type)
+    bounds = _DEFAULT_TOTAL if total_between is None else _check_total_between(total_between)
+    _check_bool(allow_cash, "allow_cash", optional=False)
+    code = _check_regency(regency)
+    return _business_plan(
+        business_type=btype, total_between=bounds, allow_cash=allow_cash, regency=code
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Applications
+# --------------------------------------------------------------------------------------------
+
+_NEAR_CAP_BOUNDS: SearchStrategy[tuple[int, int]] = st.sampled_from(
+    [
+        (cap + low, cap + high)
+        for cap in _CAPS
+        for low, high in ((-_NEAR_CAP_MARGIN, 0), (0, _NEAR_CAP_MARGIN))
+    ]
+)
+
+
+@cache
+def _application_ids(year: int) -> SearchStrategy[str]:
+    return st.integers(min_value=1, max_value=9999).map(lambda n: f"KT-{year}-{n:04d}")
+
+
+@cache
+def _submission_dates(on: date) -> SearchStrategy[date]:
+    return st.dates(min_value=on - timedelta(days=45), max_value=on - timedelta(days=1))
+
+
+@st.composite
+def _application(
+    draw: st.DrawFn,
+    *,
+    eligible: bool | None,
+    business_type: str | None,
+    regency: str | None,
+    on: date,
+    bounds: SearchStrategy[tuple[int, int]],
+) -> Application:
+    btype = business_type if business_type is not None else draw(_BUSINESS_TYPE_CHOICES)
+    applicant = draw(
+        _beneficiary(
+            regency=regency, sex=None, eligible=eligible, ages=(18, 59), on=on, business_type=btype
+        )
+    )
+    household = draw(
+        _household(kk_number=applicant.kk_number, adequate=None, on=on, applicant=applicant)
+    )
+    plan = draw(
+        _business_plan(
+            business_type=btype,
+            total_between=draw(bounds),
+            allow_cash=False,
+            regency=applicant.regency,
+        )
+    )
+    return draw(
+        st.builds(
+            Application,
+            id=_application_ids(on.year),
+            submitted_on=_submission_dates(on),
+            applicant=st.just(applicant),
+            household=st.just(household),
+            plan=st.just(plan),
+        )
+    )
+
+
+def applications(
+    *,
+    eligible: bool | None = None,
+    business_type: str | None = None,
+    regency: str | None = None,
+    on: date | None = None,
+    near_cap: bool = False,
+    total_between: tuple[int, int] | None = None,
+) -> SearchStrategy[Application]:
+    """Whole applications: applicant, their household (same KK, applicant listed) and a plan.
+
+    The plan is for a business type the applicant is interested in, is located in the
+    applicant's regency and contains goods only. Applicants are 18-59 years old on ``on`` and
+    applied up to 45 days before it. Households are drawn with any living conditions.
+
+    :param eligible: forwarded to :func:`beneficiaries` (``True``, ``False`` or ``None``).
+    :param business_type: one of :data:`BUSINESS_TYPES`; ``None`` draws any.
+    :param regency: Kemendagri code of the applicant's residence and business location;
+        ``None`` draws an East Kalimantan regency/city.
+    :param on: the date the rules are applied on; defaults to 1 June 2025.
+    :param near_cap: draw plan totals within Rp50,000 of Rp4,500,000 or Rp5,000,000, on both
+        sides, to probe the aid caps.
+    :param total_between: ``(low, high)`` bounds for the plan total instead of the default
+        Rp3,000,000-6,000,000; cannot be combined with ``near_cap``.
+    """
+    _check_bool(eligible, "eligible", optional=True)
+    btype = _check_business_type(business_type)
+    code = _check_regency(regency)
+    ref = _check_on(on)
+    _check_bool(near_cap, "near_cap", optional=False)
+    if near_cap and total_between is not None:
+        raise InvalidArgument("near_cap=True cannot be combined with total_between")
+    bounds: SearchStrategy[tuple[int, int]]
+    if near_cap:
+        bounds = _NEAR_CAP_BOUNDS
+    elif total_between is not None:
+        bounds = st.just(_check_total_between(total_between))
+    else:
+        bounds = st.just(_DEFAULT_TOTAL)
+    return _application(eligible=eligible, business_type=btype, regency=code, on=ref, bounds=bounds)
