@@ -502,10 +502,21 @@ class _Checker:
             try:
                 app = Application.model_validate(data)
             except ValidationError as exc:
-                detail = "; ".join(
-                    ".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in exc.errors()
-                )
-                self.diag("example-invalid", base, example=ex.name, detail=detail)
+                origin = ("applications", ex.given) if isinstance(ex.given, str) else (*base, "given")
+                for e in exc.errors():
+                    loc = tuple(e["loc"])
+                    dotted = ".".join(str(p) for p in loc)
+                    overridden = any(dotted.startswith(key) for key in ex.set)
+                    where = (*base, "set", next(k for k in ex.set if dotted.startswith(k))) if (
+                        overridden
+                    ) else (*origin, *loc)
+                    self.diag(
+                        "example-invalid",
+                        where,
+                        key=overridden,
+                        example=ex.name,
+                        detail=f"{dotted}: {e['msg']}",
+                    )
                 continue
             pos = self.located.where(base)
             result.append(
