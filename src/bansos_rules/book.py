@@ -100,6 +100,9 @@ class Layout:
     used_params: dict[str, frozenset[str]] = field(default_factory=dict)
     digest: str = ""
     _params: dict[date, ResolvedParams] = field(default_factory=dict, repr=False)
+    _messages: dict[tuple[str, Status], Text] = field(default_factory=dict, repr=False)
+    _titles: dict[str, Text] = field(default_factory=dict, repr=False)
+    read_slots: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         rules = []
@@ -117,6 +120,10 @@ class Layout:
                 for path, entry in variant.hoisted.items():
                     self.hoisted.setdefault(path, entry)
         self.local_index = {path: i for i, path in enumerate(self.hoisted)}
+        self.read_slots = {
+            rule.id: tuple((path, self.local_index[path]) for path in rule.reads)
+            for rule in (*self.rules, *(r for r, _ in self.scores))
+        }
         slots: dict[str, tuple[str, str, str, str | None]] = {}
         by_type: dict[str, tuple[str, str]] = {}
         used: dict[str, set[str]] = {}
@@ -155,10 +162,28 @@ class Layout:
                 self._params[on] = found
         return found
 
+    def title(self, rule: Rule) -> Text:
+        """The rule's title as a :class:`~bansos_rules.decision.Text` (built once per rule)."""
+        found = self._titles.get(rule.id)
+        if found is None:
+            found = self._titles[rule.id] = Text(rule.title.id, rule.title.en)
+        return found
+
     def message(
         self, rule: Rule, status: Status, values: Mapping[str, Any], thresholds: Mapping[str, Any]
     ) -> Text:
         """The message of ``rule`` for ``status``, with its placeholders filled in."""
+        if not rule.placeholders:
+            key = (rule.id, status)
+            found = self._messages.get(key)
+            if found is None:
+                found = self._messages[key] = self._message(rule, status, {}, {})
+            return found
+        return self._message(rule, status, values, thresholds)
+
+    def _message(
+        self, rule: Rule, status: Status, values: Mapping[str, Any], thresholds: Mapping[str, Any]
+    ) -> Text:
         if status is Status.FAILED:
             source = rule.reason
         elif status is Status.PASSED and rule.passed is not None:

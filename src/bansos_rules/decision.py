@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from bansos_rules.messages import Lang
 
@@ -42,6 +42,13 @@ class Status(StrEnum):
     ERROR = "error"
 
 
+_STATUS: dict[Any, Status] = {
+    True: Status.PASSED,
+    False: Status.FAILED,
+    None: Status.NOT_APPLICABLE,
+}
+
+
 class RuleError:
     """The result of a rule whose expression raised while it ran (e.g. a division by zero)."""
 
@@ -54,8 +61,7 @@ class RuleError:
         return f"RuleError({self.detail!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
+class Text(NamedTuple):
     """A message in Bahasa Indonesia and English."""
 
     id: str
@@ -65,8 +71,7 @@ class Text:
         return self.id if lang == "id" else self.en
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """The outcome of one rule for one application: what it read and what it concluded."""
 
     rule_id: str
@@ -313,32 +318,29 @@ class Decision(tuple[Any, ...]):
 
     def _finding(self, rule: Rule, result: Any, business_type: str) -> Finding:
         layout = self.layout
-        if result is True:
-            status = Status.PASSED
-        elif result is False:
-            status = Status.FAILED
-        elif result is None:
-            status = Status.NOT_APPLICABLE
+        status = _STATUS.get(result, Status.ERROR) if type(result) is not RuleError else Status.ERROR
+        read = self[10]
+        values = {path: read[i] for path, i in layout.read_slots[rule.id]}
+        if rule.params:
+            params = layout.params_on(self.on)
+            thresholds = {
+                name: params.value(rule.ruleset, name, business_type) for name in rule.params
+            }
         else:
-            status = Status.ERROR
-        values = {path: self[10][layout.local_index[path]] for path in rule.reads}
-        params = layout.params_on(self.on)
-        thresholds = {
-            name: params.value(rule.ruleset, name, business_type) for name in rule.params
-        }
+            thresholds = {}
         message = layout.message(rule, status, values, thresholds)
         return Finding(
-            rule_id=rule.id,
-            ruleset=rule.ruleset,
-            title=Text(rule.title.id, rule.title.en),
-            status=status,
-            on_fail=rule.on_fail,
-            refer=rule.refer,
-            values=values,
-            thresholds=thresholds,
-            message=message,
-            reference=rule.reference,
-            error=result.detail if isinstance(result, RuleError) else None,
+            rule.id,
+            rule.ruleset,
+            layout.title(rule),
+            status,
+            rule.on_fail,
+            rule.refer,
+            values,
+            thresholds,
+            message,
+            rule.reference,
+            result.detail if isinstance(result, RuleError) else None,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bansos_rules.identity import nik_problems, parse_nik
+from bansos_rules.identity import nik_problems
 from bansos_rules.types import Decile, KkNumber, Nik, Occupation, RegencyCode, Rupiah, Sex, Slug
 
 __all__ = [
@@ -112,12 +112,19 @@ class Beneficiary(Model):
     @property
     def nik_matches_birth_date(self) -> bool:
         """Whether the birth date encoded in the NIK agrees with the stated one."""
-        return parse_nik(self.nik).matches_birth_date(self.birth_date)
+        nik, born = self.nik, self.birth_date
+        day = int(nik[6:8])
+        return (
+            (day - 40 if day > 40 else day) == born.day
+            and int(nik[8:10]) == born.month
+            and int(nik[10:12]) == born.year % 100
+        )
 
     @property
     def nik_matches_sex(self) -> bool:
         """Whether the sex encoded in the NIK (day + 40 for women) agrees with the stated one."""
-        return parse_nik(self.nik).sex == self.sex
+        # Read on every decision: slice the day rather than parse the whole NIK.
+        return (self.nik[6] >= "4") == (self.sex == "female")
 
 
 class HouseholdMember(Model):

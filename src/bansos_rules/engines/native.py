@@ -102,15 +102,19 @@ def _fit_function(layout: Layout) -> Callable[[str, tuple[Any, ...]], FitScore]:
     return fit
 
 
-def _guarded(target: str, rule: Rule, candidate: str | None, *, count_error: bool) -> list[str]:
+def _condition(rule: Rule, candidate: str | None) -> str:
+    """The Python expression of one rule variant: its check, guarded by where it applies."""
     variant = rule.variants[candidate]
-    check = variant.check.code
     conditions = []
     if candidate is None and rule.applies_to is not None:
         conditions.append("BT in {" + ", ".join(repr(t) for t in sorted(rule.applies_to)) + "}")
     if variant.when is not None:
         conditions.append(variant.when.code)
-    expr = f"{check} if ({' and '.join(conditions)}) else None" if conditions else check
+    check = variant.check.code
+    return f"{check} if ({' and '.join(conditions)}) else None" if conditions else check
+
+
+def _guarded(target: str, expr: str, *, count_error: bool) -> list[str]:
     lines = ["    try:", f"        {target} = {expr}", "    except Exception as exc:"]
     lines.append(f"        {target} = _E(exc)")
     if count_error:
@@ -136,10 +140,17 @@ def _generate(layout: Layout) -> str:
         (after_fit if needs_fit else lines).append(f"    {local} = {code}")
     lines.append("    NERR = 0")
     score_targets = []
+    computed: dict[str, str] = {}
     for slot, (rule, candidate) in enumerate(layout.scores):
         target = f"s{slot}"
         score_targets.append(target)
-        lines.extend(_guarded(target, rule, candidate, count_error=False))
+        expr = _condition(rule, candidate)
+        if expr in computed:
+            # The same condition for another business type (e.g. "has a kitchen"): reuse it.
+            lines.append(f"    {target} = {computed[expr]}")
+            continue
+        computed[expr] = target
+        lines.extend(_guarded(target, expr, count_error=False))
     lines.append("    SC = (" + "".join(t + ", " for t in score_targets) + ")")
     uses_fit = any(
         v.check.uses_fit or (v.when is not None and v.when.uses_fit)
@@ -154,7 +165,7 @@ def _generate(layout: Layout) -> str:
     for slot, rule in enumerate(layout.rules):
         target = f"r{slot}"
         targets.append(target)
-        lines.extend(_guarded(target, rule, None, count_error=True))
+        lines.extend(_guarded(target, _condition(rule, None), count_error=True))
         if rule.on_fail == "reject":
             rejecting.append(f"{target} is False")
         elif rule.on_fail == "review":

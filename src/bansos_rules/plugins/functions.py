@@ -11,7 +11,11 @@ from bansos_rules.ruleset.vocabulary import age_on
 
 def overlaps(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
     """Whether the two lists have at least one item in common."""
-    return not set(first).isdisjoint(second)
+    # The lists are a handful of items: a scan is several times faster than building a set.
+    for item in first:
+        if item in second:
+            return True
+    return False
 
 
 def years_between(start: date, end: date) -> int:

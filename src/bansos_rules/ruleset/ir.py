@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Any
 
@@ -90,7 +91,7 @@ class Rule:
     placeholders: tuple[Placeholder, ...] = ()
     line: int | None = None
 
-    @property
+    @cached_property
     def reads(self) -> tuple[str, ...]:
         """Paths into the application the rule reads (check, condition and message)."""
         paths: list[str] = []
@@ -101,7 +102,7 @@ class Rule:
         paths.extend(p.path for p in self.placeholders if not p.path.startswith("params."))
         return tuple(dict.fromkeys(paths))
 
-    @property
+    @cached_property
     def params(self) -> tuple[str, ...]:
         """Parameters the rule compares against: its thresholds."""
         names: list[str] = []

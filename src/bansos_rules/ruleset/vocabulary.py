@@ -36,7 +36,8 @@ def age_on(born: date, on: date) -> int:
 
 
 def _age(person: Beneficiary | HouseholdMember, today: date) -> int:
-    return age_on(person.birth_date, today)
+    born = person.birth_date
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 class FitScore(NamedTuple):
