@@ -1,0 +1,314 @@
+"""The ``bansos-rules`` command.
+
+::
+
+    bansos-rules evaluate FILE...   decide applications (JSON, JSON Lines, CSV)
+    bansos-rules rulesets           list loaded rulesets (and check that they load)
+    bansos-rules examples           run the rulesets' worked examples
+    bansos-rules plugins            list plugins and what they contribute
+    bansos-rules schema KIND        print the JSON Schema of an application, ruleset or decision
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import date
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+from bansos_rules import __version__
+from bansos_rules._api import load_rules
+from bansos_rules._io import UnreadableInput, read_records
+from bansos_rules._manager import load_plugins
+from bansos_rules.book import RuleBook
+from bansos_rules.decision import Decision, Outcome
+from bansos_rules.errors import (
+    EngineUnavailableError,
+    InputError,
+    PluginError,
+    RulesetError,
+    path_of,
+)
+from bansos_rules.messages import Lang, label
+from bansos_rules.render import explain
+
+__all__ = ["ExitCode", "main"]
+
+
+class ExitCode(IntEnum):
+    """What the command's exit status means."""
+
+    OK = 0  # every record was decided (whatever the outcomes), or the command succeeded
+    INVALID_RECORDS = 1  # some records were invalid and reported; every other record was decided
+    USAGE = 2  # the command line was wrong
+    RULESET_ERROR = 3  # a ruleset file is broken; each problem is reported with file:line:column
+    PLUGIN_ERROR = 4  # a plugin failed to load or one of its hooks raised
+    ENGINE_UNAVAILABLE = 5  # the engine asked for is not available here
+    UNREADABLE_INPUT = 6  # an input file could not be read at all
+    EXAMPLES_FAILED = 7  # some worked examples did not give the decision they expect
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bansos-rules",
+        description="Decide social-aid applications with editable rulesets.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--rulesets",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="ruleset file or directory to load too; replaces a plugin's ruleset of the same id",
+    )
+    common.add_argument(
+        "--only",
+        action="store_true",
+        help="load only the --rulesets files, not the plugins' rulesets",
+    )
+    common.add_argument(
+        "--block", action="append", default=[], metavar="PLUGIN", help="do not load this plugin"
+    )
+    common.add_argument(
+        "--lang", choices=("id", "en"), default="id", help="language of messages (default: id)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ev = sub.add_parser("evaluate", parents=[common], help="decide applications in files")
+    ev.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".json, .jsonl or .csv")
+    ev.add_argument(
+        "--on",
+        type=_date,
+        help="date whose rules apply (default: each application's submitted_on, else today)",
+    )
+    ev.add_argument("--format", choices=("text", "jsonl"), default="text", dest="fmt")
+    ev.add_argument("--input-format", choices=("json", "jsonl", "csv"), help="override detection")
+    ev.add_argument("--engine", default="native", help="engine to use (default: native)")
+    ev.add_argument("--verbose", "-v", action="store_true", help="also list rules that passed")
+    ev.add_argument("--output", "-o", type=Path, help="write decisions here instead of stdout")
+
+    rs = sub.add_parser("rulesets", parents=[common], help="list loaded rulesets")
+    rs.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
+    rs.add_argument("--verbose", "-v", action="store_true", help="also list rules and parameters")
+
+    ex = sub.add_parser("examples", parents=[common], help="run the rulesets' worked examples")
+    ex.add_argument("--engine", default="native")
+
+    pl = sub.add_parser("plugins", parents=[common], help="list plugins")
+    pl.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
+
+    sc = sub.add_parser("schema", help="print a JSON Schema")
+    sc.add_argument("kind", choices=("application", "ruleset"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(_dispatch(args))
+    except RulesetError as exc:
+        print(exc.format(getattr(args, "lang", "id")), file=sys.stderr)
+        return ExitCode.RULESET_ERROR
+    except PluginError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.PLUGIN_ERROR
+    except EngineUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.ENGINE_UNAVAILABLE
+    except UnreadableInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.UNREADABLE_INPUT
+    except BrokenPipeError:
+        return ExitCode.OK
+
+
+def _dispatch(args: argparse.Namespace) -> ExitCode:
+    if args.command == "schema":
+        return _schema(args.kind)
+    if args.command == "plugins":
+        return _plugins(args)
+    book = load_rules(args.rulesets, block=args.block, plugin_rulesets=not args.only)
+    if args.command == "rulesets":
+        return _rulesets(book, args)
+    if args.command == "examples":
+        return _examples(book, args)
+    return _evaluate(book, args)
+
+
+def _schema(kind: str) -> ExitCode:
+    if kind == "application":
+        from bansos_rules.models import Application
+
+        schema = Application.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    else:
+        from bansos_rules.ruleset.schema import ruleset_json_schema
+
+        schema = ruleset_json_schema()
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return ExitCode.OK
+
+
+def _plugins(args: argparse.Namespace) -> ExitCode:
+    plugins = load_plugins(block=args.block)
+    registry, engines = plugins.collect()
+    contributed: dict[str, list[str]] = {name: [] for name in plugins.info}
+    for code, (_, plugin) in registry.business_types.items():
+        contributed[plugin].append(f"business type {code}")
+    for code, (_, plugin) in registry.agencies.items():
+        contributed[plugin].append(f"agency {code}")
+    for name, fn in registry.functions.items():
+        contributed[fn.plugin].append(f"function {name}()")
+    for source, plugin in registry.rulesets:
+        contributed[plugin].append(f"ruleset file {path_of(str(source.path))}")
+    if args.fmt == "json":
+        rows = [
+            {
+                "name": info.name,
+                "module": info.module,
+                "distribution": info.distribution,
+                "version": info.version,
+                "builtin": info.builtin,
+                "hooks": list(info.hooks),
+                "contributes": contributed[info.name],
+            }
+            for info in plugins.info.values()
+        ]
+        print(json.dumps({"plugins": rows, "engines": list(engines)}, indent=2))
+        return ExitCode.OK
+    for info in plugins.info.values():
+        origin = info.distribution or "?"
+        if info.version:
+            origin += f" {info.version}"
+        kind = "built-in" if info.builtin else "third-party"
+        print(f"{info.name}  ({kind}; {info.module}; {origin})")
+        for item in contributed[info.name]:
+            print(f"    {item}")
+    print(f"engines: {', '.join(engines)}")
+    return ExitCode.OK
+
+
+def _rulesets(book: RuleBook, args: argparse.Namespace) -> ExitCode:
+    lang: Lang = args.lang
+    if args.fmt == "json":
+        rows = [
+            {
+                "id": rs.id,
+                "title": {"id": rs.title.id, "en": rs.title.en},
+                "version": rs.version,
+                "plugin": rs.plugin,
+                "file": rs.file,
+                "digest": "sha256:" + rs.digest,
+                "rules": [r.id for r in rs.rules],
+                "parameters": sorted(rs.parameters),
+                "examples": len(rs.examples),
+            }
+            for rs in book.rulesets
+        ]
+        print(json.dumps({"digest": book.digest, "rulesets": rows}, indent=2, ensure_ascii=False))
+        return ExitCode.OK
+    for rs in book.rulesets:
+        title = rs.title.id if lang == "id" else rs.title.en
+        print(f"{rs.id}  {title}")
+        print(
+            f"    plugin {rs.plugin} · {rs.file} · {len(rs.rules)} rules · "
+            f"{len(rs.parameters)} parameters · {len(rs.examples)} examples · "
+            f"sha256:{rs.digest[:12]}"
+        )
+        if args.verbose:
+            for rule in rs.rules:
+                rtitle = rule.title.id if lang == "id" else rule.title.en
+                print(f"      rule  {rule.id} [{rule.kind}] {rtitle}")
+            for name, param in rs.parameters.items():
+                values = ", ".join(f"{p.start}: {p.value!r}" for p in param.periods)
+                print(f"      param {name} = {values}")
+    print(f"digest {book.digest}")
+    return ExitCode.OK
+
+
+def _examples(book: RuleBook, args: argparse.Namespace) -> ExitCode:
+    from bansos_rules.examples import run_examples
+
+    counts: Counter[bool] = Counter()
+    for result in run_examples(book, engine=args.engine):
+        counts[result.ok] += 1
+        if result.ok:
+            print(f"ok    {result.location}  {result.example.name}")
+        else:
+            print(f"FAIL  {result.location}  {result.example.name}")
+            for problem in result.mismatches:
+                print(f"        {problem}")
+    print(f"{counts[True]} passed, {counts[False]} failed")
+    return ExitCode.EXAMPLES_FAILED if counts[False] else ExitCode.OK
+
+
+def _records(args: argparse.Namespace) -> Iterator[tuple[str, int, Any, str | None]]:
+    for file in args.files:
+        for record in read_records(file, args.input_format, shown=path_of(file)):
+            yield record.where, record.number, record.data, record.problem
+
+
+def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
+    lang: Lang = args.lang
+    out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    engine = book.engine(args.engine)
+    counts: Counter[str] = Counter()
+    try:
+        for where, _number, data, problem in _records(args):
+            counts["records"] += 1
+            if problem is not None:
+                counts["invalid"] += 1
+                print(f"{where}: {problem}", file=sys.stderr)
+                continue
+            try:
+                app = book.validate(data)
+            except InputError as exc:
+                counts["invalid"] += 1
+                for p in exc.problems:
+                    print(f"{where}: {p.path}: {p.message}", file=sys.stderr)
+                continue
+            on = args.on or app.submitted_on or date.today()
+            decision = engine.decide(app, on)
+            counts[decision.outcome.value] += 1
+            _write(out, decision, args, lang, app.applicant.name)
+    finally:
+        if args.output:
+            out.close()
+    _summary(counts, lang, sys.stderr if args.fmt == "jsonl" or args.output else sys.stdout)
+    return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
+
+
+def _write(out: TextIO, decision: Decision, args: argparse.Namespace, lang: Lang, name: str) -> None:
+    if args.fmt == "jsonl":
+        out.write(decision.to_json() + "\n")
+    else:
+        out.write(explain(decision, lang=lang, name=name, verbose=args.verbose) + "\n\n")
+
+
+def _summary(counts: Counter[str], lang: Lang, stream: TextIO) -> None:
+    decided = sum(counts[o.value] for o in Outcome)
+    parts = ", ".join(f"{counts[o.value]} {label(o.value, lang).lower()}" for o in Outcome)
+    print(
+        f"{label('summary', lang)}: {counts['records']} {label('records', lang)} = "
+        f"{decided} {label('decided', lang)} ({parts}) + {counts['invalid']} {label('invalid', lang)}",
+        file=stream,
+    )
+
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
