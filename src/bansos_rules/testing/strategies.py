@@ -407,7 +407,7 @@ def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-@cache
+@lru_cache(maxsize=1024)
 def _birth_dates(on: date, min_age: int, max_age: int) -> SearchStrategy[date]:
     """Birth dates of people aged ``min_age`` to ``max_age`` (whole years) on ``on``."""
     earliest = _years_before(on, max_age + 1) + timedelta(days=1)
@@ -453,7 +453,7 @@ def _thousands(k: int) -> int:
     return k * 1000
 
 
-@cache
+@lru_cache(maxsize=256)
 def _amounts(lo: int, hi: int) -> SearchStrategy[int]:
     """Amounts in [lo, hi], often round thousands, sometimes exactly on an edge."""
     exact = st.integers(min_value=lo, max_value=hi)
@@ -544,7 +544,7 @@ _SKILL_LISTS = st.lists(st.sampled_from(SKILLS), max_size=3, unique=True)
 _BANK_ACCOUNTS: SearchStrategy[BankAccount | None] = st.builds(
     BankAccount,
     bank=st.sampled_from(_BANKS),
-    number=st.text(alphabet="0123456789", min_size=10, max_size=16),
+    number=st.integers(min_value=10**9, max_value=10**16 - 1).map(str),
 )
 _ASSETS = st.builds(
     Assets,
@@ -557,20 +557,24 @@ _ASSETS = st.builds(
 
 @cache
 def _aid_years(on_year: int, recent: bool | None) -> SearchStrategy[int]:
-    """Years of earlier aid: within the last five years, six or more years ago, or either."""
+    """Years of earlier aid: recent (the last two years), old (six or more years ago), or either.
+
+    The gap between the bands keeps "recent" and "old" unambiguous for any look-back period a
+    ruleset may set between three and six years.
+    """
     old = st.integers(min_value=max(1990, on_year - 15), max_value=on_year - 6)
-    new = st.integers(min_value=on_year - 4, max_value=on_year)
+    new = st.integers(min_value=on_year - 2, max_value=on_year)
     return new if recent is True else old if recent is False else st.one_of(old, new)
 
 
 @cache
-def _earlier_aid(on_year: int, nik: str | None, business: bool) -> SearchStrategy[PriorAid]:
+def _earlier_aid(on_year: int, business: bool) -> SearchStrategy[PriorAid]:
     """Aid from ``business`` programs (recent ones) or social programs (any year)."""
     return st.builds(
         PriorAid,
         program=st.sampled_from(BUSINESS_AID_PROGRAMS if business else _SOCIAL_AID_PROGRAMS),
         year=_aid_years(on_year, True if business else None),
-        recipient_nik=st.none() if nik is None else st.one_of(st.none(), st.just(nik)),
+        recipient_nik=st.none(),
     )
 
 
@@ -623,13 +627,19 @@ def _beneficiary(
 
     prior = draw(
         st.lists(
-            st.one_of(_earlier_aid(on.year, nik, business=False), _old_business_aid(on.year)),
+            st.one_of(_earlier_aid(on.year, business=False), _old_business_aid(on.year)),
             max_size=2,
         )
     )
     if "recent_business_aid" in problems:
-        recent = draw(_earlier_aid(on.year, nik, business=True))
+        recent = draw(_earlier_aid(on.year, business=True))
         prior.insert(draw(st.integers(min_value=0, max_value=len(prior))), recent)
+    # Some records name the recipient: the applicant.
+    named: list[bool] = [draw(st.booleans()) for _ in prior]
+    prior = [
+        aid.model_copy(update={"recipient_nik": nik}) if name else aid
+        for aid, name in zip(prior, named, strict=True)
+    ]
 
     max_experience = max(0, min(20, _age_on(born, on) - 15))
     return draw(
@@ -671,9 +681,10 @@ def beneficiaries(
 
     With ``eligible=True`` every applicant is registered in DTKS/DTSEN (decile unknown or 1-4), a
     member of a PKH family, not a civil servant, soldier, police officer or pensioner, holds a
-    NIK issued in East Kalimantan, had no UEP/KUBE/PENA/ProKUS aid in the five years before
-    ``on`` (any such aid is six or more years old) and has a bank account. With
-    ``eligible=False`` at least one of those fails.
+    NIK issued in East Kalimantan, had no UEP/KUBE/PENA/ProKUS aid in the six years before
+    ``on`` and has a bank account. With ``eligible=False`` at least one of those fails; aid that
+    breaks the rule was received in the two years before ``on``, so it counts under any look-back
+    period from three to six years.
 
     :param regency: Kemendagri code of the regency/city of residence; ``None`` draws an East
         Kalimantan one. The KK number follows the residence; the NIK may have been issued in
@@ -922,15 +933,19 @@ def _goods_items(goods: _Goods) -> SearchStrategy[PlanItem]:
     )
 
 
+def _fifty_thousands(k: int) -> int:
+    return k * 50_000
+
+
 @cache
-def _cash_items(most: int) -> SearchStrategy[PlanItem]:
-    """Cash lines of Rp50,000 to ``most`` times that, in steps of Rp50,000."""
+def _cash_items(least: int, most: int) -> SearchStrategy[PlanItem]:
+    """Cash lines of ``least`` to ``most`` times Rp50,000."""
     return st.builds(
         PlanItem,
         name=st.just(_CASH_LINE),
         category=st.just("cash"),
         quantity=st.just(1),
-        unit_price=st.integers(min_value=1, max_value=most).map(lambda k: k * 50_000),
+        unit_price=st.integers(min_value=least, max_value=most).map(_fifty_thousands),
         is_cash=st.just(True),
     )
 
@@ -954,7 +969,7 @@ def plan_items(
     _check_bool(allow_cash, "allow_cash", optional=False)
     goods = _catalogue_items(btype)
     if allow_cash:
-        return st.one_of(goods, _cash_items(20).filter(lambda item: item.unit_price >= 100_000))
+        return st.one_of(goods, _cash_items(2, 20))
     return goods
 
 
@@ -1001,7 +1016,7 @@ def _business_plan(
         items.append(item)
         budget -= item.subtotal
     if allow_cash and budget >= 50_000 and draw(st.booleans()):
-        cash = draw(_cash_items(min(20, budget // 50_000)))
+        cash = draw(_cash_items(1, min(20, budget // 50_000)))
         items.insert(draw(st.integers(min_value=0, max_value=len(items))), cash)
     rest = target - sum(item.subtotal for item in items)
     if rest > 0 or not items:
@@ -1074,7 +1089,7 @@ def _application_ids(year: int) -> SearchStrategy[str]:
     return st.integers(min_value=1, max_value=9999).map(lambda n: f"KT-{year}-{n:04d}")
 
 
-@cache
+@lru_cache(maxsize=256)
 def _submission_dates(on: date) -> SearchStrategy[date]:
     return st.dates(min_value=on - timedelta(days=45), max_value=on - timedelta(days=1))
 
