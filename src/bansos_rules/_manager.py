@@ -75,7 +75,11 @@ class Plugins:
         """
         try:
             self.pm.register(plugin, name=name)
+            # A hook implementation that matches no hook is a misspelling: refuse it now.
+            self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
+            if self.pm.get_plugin(name) is not None:
+                self.pm.unregister(name=name)
             raise PluginError(name, _hook_in(str(exc)), str(exc)) from exc
         except ValueError as exc:
             raise PluginError(name, None, str(exc)) from exc

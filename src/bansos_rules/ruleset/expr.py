@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -186,8 +187,9 @@ def compile_expr(source: str, scope: Scope, hoister: Hoister) -> Compiled:
     """
     if len(source) > MAX_SOURCE:
         raise ExprError("expr-too-large", None, size=len(source), limit=MAX_SOURCE)
+    stripped = source.strip()
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         err = ExprError("expr-syntax", None, detail=exc.msg)
         err.lineno = exc.lineno or 1
@@ -199,7 +201,12 @@ def compile_expr(source: str, scope: Scope, hoister: Hoister) -> Compiled:
     if size > MAX_NODES:
         raise ExprError("expr-too-large", tree.body, size=size, limit=MAX_NODES)
     checker = _Checker(scope, hoister)
-    result = checker.visit(tree.body, {}, frozenset())
+    try:
+        result = checker.visit(tree.body, {}, frozenset())
+    except ExprError as err:
+        # ast columns count UTF-8 bytes; report characters, as SyntaxError does.
+        err.col = _char_col(stripped, err.lineno, err.col)
+        raise
     return Compiled(
         source=source,
         code=result.code,
@@ -211,6 +218,15 @@ def compile_expr(source: str, scope: Scope, hoister: Hoister) -> Compiled:
     )
 
 
+def _char_col(source: str, lineno: int, col: int) -> int:
+    """The character column of byte column ``col`` on line ``lineno`` of ``source``."""
+    rows = _LINE_BREAK.split(source)
+    if not 0 < lineno <= len(rows):
+        return col
+    return len(rows[lineno - 1].encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _Vars = Mapping[str, Ty]
 
 
@@ -537,6 +553,8 @@ class _Checker:
         if node.keywords:
             raise ExprError("expr-unsafe", node, construct="keyword arguments")
         name = node.func.id
+        if name.startswith("_"):
+            raise ExprError("expr-unsafe", node.func, construct=f"the name '{name}'")
         if name in _BUILTIN_CALLS:
             return self._builtin(node, name, vars_, narrowed)
         fn = self.scope.functions.get(name)
@@ -624,7 +642,7 @@ class _Checker:
         if name == "count":
             return _R(INT, f"sum({gen_code})")
         if name in ("min", "max"):
-            return _R(Opt(elt), f"{name}({gen_code}, default=None)")
+            return _R(Opt(elt), f"{name}(({gen_code}), default=None)")
         return _R(want or elt, f"{name}({gen_code})")
 
     def _generator(
