@@ -127,7 +127,7 @@ def test_unknown_fields_and_parameters_suggest_the_closest() -> None:
     assert (err.code, err.args_["suggestion"]) == ("expr-unknown-field", "age")
     err = error("applicant.age > params.min_agee")
     assert (err.args_["owner"], err.args_["suggestion"]) == ("params", "min_age")
-    assert err.col == len("applicant.age > ")
+    assert err.col == len("applicant.age > params.")
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,10 @@ class ExprError(Exception):
         self.args_ = args
         self.lineno = getattr(node, "lineno", 1) if node is not None else 1
         self.col = getattr(node, "col_offset", 0) if node is not None else 0
+        if isinstance(node, ast.Attribute) and node.end_col_offset is not None:
+            # Point at the field name after the dot, not at the start of the whole path.
+            if node.end_lineno == node.lineno:
+                self.col = node.end_col_offset - len(node.attr)
         super().__init__(code)
 
 
