@@ -46,7 +46,8 @@ def test_every_requirement_rule_has_a_finding_with_messages_and_reference() -> N
     ids = [f.rule_id for f in decision.findings]
     assert ids == [r.id for r in book.layout.rules]
     for finding in decision.findings:
-        assert finding.message.id and finding.message.en
+        assert finding.message.id
+        assert finding.message.en
         assert finding.reference
     age = next(f for f in decision.findings if f.rule_id == "eligibility.working_age")
     assert age.values == {"applicant.age": 40}
@@ -206,7 +207,10 @@ def test_on_fail_decides_the_outcome() -> None:
     decision = book_of(text).evaluate(base_application(), on=ON)
     assert decision.outcome is Outcome.NEEDS_REVIEW
     assert [r.agency for r in decision.referrals] == ["public_works"]
-    text = ruleset_text(rule("False", rule_id="t.reject") + rule("False", rule_id="t.review2", extra="on_fail: review\n"))
+    text = ruleset_text(
+        rule("False", rule_id="t.reject")
+        + rule("False", rule_id="t.review2", extra="on_fail: review\n")
+    )
     assert book_of(text).evaluate(base_application(), on=ON).outcome is Outcome.REJECTED
 
 

@@ -204,7 +204,10 @@ def test_loop_names_cannot_shadow_and_do_not_leak() -> None:
 def test_score_rules_see_the_candidate_as_a_constant() -> None:
     compiled = check("business_type in applicant.interests", candidate="food")
     assert "'food' in" in compiled.code
-    assert "P_skills__food" in check("overlaps(applicant.skills, params.skills)", candidate="food").code
+    assert (
+        "P_skills__food"
+        in check("overlaps(applicant.skills, params.skills)", candidate="food").code
+    )
 
 
 def test_syntax_errors_carry_their_column() -> None:

@@ -1,4 +1,4 @@
-"""The plugin system: discovery through entry points, blocking, listing, and errors that name names."""
+"""The plugin system: entry-point discovery, blocking, listing, errors that name the plugin."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests._support import base_application, base_application_data
 
 ON = date(2025, 6, 1)
 
-PLUGIN_MODULE = '''
+PLUGIN_MODULE = """
 from pathlib import Path
 
 from bansos_rules import BusinessType, hookimpl
@@ -32,7 +32,7 @@ def register_business_types(register):
 @hookimpl
 def register_rulesets(register):
     register(Path(__file__).with_name("local_rules.yaml"))
-'''
+"""
 
 PLUGIN_RULESET = """\
 ruleset: local_rules
@@ -98,7 +98,12 @@ def tailoring_application() -> dict[str, Any]:
     data["plan"]["business_type"] = "tailoring"
     data["plan"]["items"] = [
         {"name": "Mesin jahit", "category": "equipment", "quantity": 1, "unit_price": 3_500_000},
-        {"name": "Kain dan benang", "category": "raw_material", "quantity": 1, "unit_price": 1_200_000},
+        {
+            "name": "Kain dan benang",
+            "category": "raw_material",
+            "quantity": 1,
+            "unit_price": 1_200_000,
+        },
     ]
     return data
 
@@ -113,7 +118,10 @@ def test_a_third_party_package_is_discovered_through_its_entry_point(third_party
     assert "tailoring" in book.layout.business_types
     assert "local_rules" in [rs.id for rs in book.rulesets]
     # Its rule changes a decision that the built-in rules alone approve.
-    assert load_rules(block=["tailoring"]).evaluate(base_application(), on=ON).outcome is Outcome.APPROVED
+    assert (
+        load_rules(block=["tailoring"]).evaluate(base_application(), on=ON).outcome
+        is Outcome.APPROVED
+    )
     decision = book.evaluate(base_application(), on=ON)
     assert decision.outcome is Outcome.REJECTED
     assert [f.rule_id for f in decision.failed] == ["local.income_cap"]
@@ -127,7 +135,9 @@ def test_a_third_party_package_is_discovered_through_its_entry_point(third_party
     assert "disnakertrans" in [r.agency for r in tailored.referrals]
 
 
-def test_blocking_by_environment_variable(third_party: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blocking_by_environment_variable(
+    third_party: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BANSOS_RULES_BLOCK", "tailoring, referrals")
     plugins = load_plugins()
     assert "tailoring" not in plugins.info
@@ -137,13 +147,17 @@ def test_blocking_by_environment_variable(third_party: Path, monkeypatch: pytest
 
 def test_builtins_are_registered_like_any_plugin() -> None:
     plugins = load_plugins()
-    assert [name for name, _ in BUILTIN_PLUGINS] == [n for n in plugins.info if n in dict(BUILTIN_PLUGINS)]
+    assert [name for name, _ in BUILTIN_PLUGINS] == [
+        n for n in plugins.info if n in dict(BUILTIN_PLUGINS)
+    ]
     for name, module in BUILTIN_PLUGINS:
         assert plugins.info[name].module == module
         assert plugins.info[name].builtin
 
 
-def test_a_plugin_that_fails_to_import_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plugin_that_fails_to_import_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _install_distribution(
         tmp_path,
         "bansos-broken",
@@ -152,7 +166,9 @@ def test_a_plugin_that_fails_to_import_is_named(tmp_path: Path, monkeypatch: pyt
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
-    with pytest.raises(PluginError, match=r'plugin "broken".*failed to load bansos_broken_missing') as info:
+    with pytest.raises(
+        PluginError, match=r'plugin "broken".*failed to load bansos_broken_missing'
+    ) as info:
         load_plugins()
     assert info.value.plugin == "broken"
 

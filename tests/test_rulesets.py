@@ -1,4 +1,4 @@
-"""The built-in rulesets: every worked example, and properties that must hold for any application."""
+"""The built-in rulesets: every worked example, and properties that hold for any application."""
 
 from __future__ import annotations
 
@@ -76,7 +76,9 @@ def test_an_ineligible_applicant_never_gets_aid(app: Application) -> None:
 @given(applications(on=ON), st.integers(min_value=0, max_value=2_000_000))
 def test_adding_a_cash_line_never_makes_a_plan_valid(app: Application, amount: int) -> None:
     before = decide(app)
-    cash = PlanItem(name="Modal tunai", category="cash", quantity=1, unit_price=amount, is_cash=True)
+    cash = PlanItem(
+        name="Modal tunai", category="cash", quantity=1, unit_price=amount, is_cash=True
+    )
     plan = app.plan.model_copy(update={"items": (*app.plan.items, cash)})
     after = decide(app.model_copy(update={"plan": plan}))
     assert after.outcome is Outcome.REJECTED
@@ -128,4 +130,7 @@ def test_a_plan_total_within_the_cap_passes_both_cap_rules(plan: object) -> None
 
 @given(applications(on=ON))
 def test_decisions_are_deterministic(app: Application) -> None:
-    assert decide(app).to_json() == decide(Application.model_validate_json(app.model_dump_json())).to_json()
+    assert (
+        decide(app).to_json()
+        == decide(Application.model_validate_json(app.model_dump_json())).to_json()
+    )

@@ -59,7 +59,9 @@ def detect_format(path: Path) -> str:
     raise UnreadableInput(f"{path}: unknown format {suffix!r}; use .json, .jsonl or .csv")
 
 
-def read_records(path: Path, fmt: str | None = None, *, shown: str | None = None) -> Iterator[Record]:
+def read_records(
+    path: Path, fmt: str | None = None, *, shown: str | None = None
+) -> Iterator[Record]:
     """Every record in ``path``, in order.
 
     :param path: the file to read (``-`` reads JSON Lines from standard input).
@@ -92,7 +94,9 @@ def _jsonl(text: str, name: str) -> Iterator[Record]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Record(name, number, lineno, None, f"invalid JSON at column {exc.colno}: {exc.msg}")
+            yield Record(
+                name, number, lineno, None, f"invalid JSON at column {exc.colno}: {exc.msg}"
+            )
             continue
         if not isinstance(data, dict):
             yield Record(name, number, lineno, None, "a record must be a JSON object")
@@ -152,7 +156,8 @@ def unflatten(row: dict[str, str | None]) -> dict[str, Any]:
         else:
             parsed = value
         _put(result, parts, parsed, header)
-    return _lists(result)
+    nested: dict[str, Any] = _lists(result)
+    return nested
 
 
 def _put(node: dict[str, Any], parts: list[str], value: Any, header: str) -> None:

@@ -104,16 +104,22 @@ class Plugins:
             def register(name: str, factory: EngineFactory) -> None:
                 if name in engines:
                     raise PluginError(
-                        plugin, "register_engines", f"engine {name!r} is already registered by {engines[name][1]}"
+                        plugin,
+                        "register_engines",
+                        f"engine {name!r} is already registered by {engines[name][1]}",
                     )
                 engines[name] = (factory, plugin)
 
             return register
 
         callbacks: dict[str, Callable[[str], Callable[..., None]]] = {
-            "register_business_types": lambda p: _typed(p, BusinessType, registry.add_business_type),
+            "register_business_types": lambda p: _typed(
+                p, BusinessType, registry.add_business_type
+            ),
             "register_agencies": lambda p: _typed(p, Agency, registry.add_agency),
-            "register_functions": lambda p: lambda fn, name=None: registry.add_function(p, fn, name),
+            "register_functions": lambda p: (
+                lambda fn, name=None: registry.add_function(p, fn, name)
+            ),
             "register_rulesets": lambda p: lambda path: registry.add_ruleset(p, path),
             "register_engines": add_engine,
         }

@@ -105,8 +105,8 @@ class Layout:
     read_slots: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        rules = []
-        scores = []
+        rules: list[Rule] = []
+        scores: list[tuple[Rule, str]] = []
         for rs in self.rulesets:
             for rule in rs.rules:
                 if rule.kind == "score":
@@ -283,7 +283,11 @@ class RuleBook:
                         problems.append(
                             Diagnostic(
                                 "example-rule-unknown",
-                                {"example": ex.name, "name": rid, "suggestion": suggest(rid, owner)},
+                                {
+                                    "example": ex.name,
+                                    "name": rid,
+                                    "suggestion": suggest(rid, owner),
+                                },
                                 file=rs.file,
                                 line=ex.line,
                             )
@@ -361,7 +365,11 @@ class RuleBook:
         return app
 
     def evaluate_many(
-        self, applications: Iterable[Application | Mapping[str, Any]], *, on: date, engine: str = "native"
+        self,
+        applications: Iterable[Application | Mapping[str, Any]],
+        *,
+        on: date,
+        engine: str = "native",
     ) -> Iterator[Decision | InputError]:
         """Decide each application in turn; an invalid one yields its :class:`InputError`.
 
@@ -380,6 +388,8 @@ class RuleBook:
 def problems_of(exc: ValidationError) -> list[FieldProblem]:
     """Every problem of a pydantic validation error, with its dotted field path."""
     return [
-        FieldProblem(".".join(str(p) for p in err["loc"]) or "(record)", err["msg"], err.get("input"))
+        FieldProblem(
+            ".".join(str(p) for p in err["loc"]) or "(record)", err["msg"], err.get("input")
+        )
         for err in exc.errors()
     ]

@@ -292,7 +292,9 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
 
 
-def _write(out: TextIO, decision: Decision, args: argparse.Namespace, lang: Lang, name: str) -> None:
+def _write(
+    out: TextIO, decision: Decision, args: argparse.Namespace, lang: Lang, name: str
+) -> None:
     if args.fmt == "jsonl":
         out.write(decision.to_json() + "\n")
     else:
@@ -304,10 +306,10 @@ def _summary(counts: Counter[str], lang: Lang, stream: TextIO) -> None:
     parts = ", ".join(f"{counts[o.value]} {label(o.value, lang).lower()}" for o in Outcome)
     print(
         f"{label('summary', lang)}: {counts['records']} {label('records', lang)} = "
-        f"{decided} {label('decided', lang)} ({parts}) + {counts['invalid']} {label('invalid', lang)}",
+        f"{decided} {label('decided', lang)} ({parts}) + "
+        f"{counts['invalid']} {label('invalid', lang)}",
         file=stream,
     )
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -293,7 +293,9 @@ class Decision(tuple[Any, ...]):
                 agency = layout.agencies[rule.refer]
                 finding = self._finding(rule, result, self.business_type)
                 found.append(
-                    Referral(rule.refer, Text(agency.name_id, agency.name_en), rule.id, finding.message)
+                    Referral(
+                        rule.refer, Text(agency.name_id, agency.name_en), rule.id, finding.message
+                    )
                 )
         return tuple(found)
 
@@ -311,14 +313,18 @@ class Decision(tuple[Any, ...]):
             score = sum(r.points for r, res in applicable if res is True)
             max_score = sum(r.points for r, _ in applicable)
             bt = layout.business_types[code]
-            recs.append(Recommendation(code, Text(bt.name_id, bt.name_en), score, max_score, reasons))
+            recs.append(
+                Recommendation(code, Text(bt.name_id, bt.name_en), score, max_score, reasons)
+            )
         order = {code: i for i, code in enumerate(layout.business_types)}
         recs.sort(key=lambda r: (-r.percent, -r.score, order[r.business_type]))
         return tuple(recs)
 
     def _finding(self, rule: Rule, result: Any, business_type: str) -> Finding:
         layout = self.layout
-        status = _STATUS.get(result, Status.ERROR) if type(result) is not RuleError else Status.ERROR
+        status = (
+            _STATUS.get(result, Status.ERROR) if type(result) is not RuleError else Status.ERROR
+        )
         read = self[10]
         values = {path: read[i] for path, i in layout.read_slots[rule.id]}
         if rule.params:

@@ -3,9 +3,9 @@
 ::
 
     BansosRulesError
-    ├── InputError                 an application is invalid (every problem, each with its field path)
+    ├── InputError                 an application is invalid (every problem, with its field path)
     │   └── UnknownBusinessTypeError   the plan names a business type no plugin registered
-    ├── RulesetError               ruleset files cannot be used (every problem, each with file:line:col)
+    ├── RulesetError               ruleset files cannot be used (every problem, with file:line:col)
     ├── PluginError                a plugin failed to load, or a hook raised (names plugin and hook)
     └── EngineUnavailableError     the engine asked for is not installed or cannot run here
 """

@@ -40,7 +40,7 @@ class NikParts:
 
 
 def nik_problems(nik: str) -> list[str]:
-    """Every structural problem of a 16-digit NIK, as English phrases; empty when it is well formed."""
+    """Every structural problem of a 16-digit NIK, in English; empty when it is well formed."""
     problems: list[str] = []
     day, month = int(nik[6:8]), int(nik[8:10])
     if not (1 <= day <= 31 or 41 <= day <= 71):

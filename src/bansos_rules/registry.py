@@ -109,9 +109,7 @@ class Registry:
         doc = inspect.getdoc(fn) or ""
         self.functions[name] = Function(name, fn, tuple(params), returns, doc, plugin)
 
-    def _add(
-        self, table: dict[str, Any], plugin: str, hook: str, code: str, item: Any
-    ) -> None:
+    def _add(self, table: dict[str, Any], plugin: str, hook: str, code: str, item: Any) -> None:
         try:
             _check_code(code, type(item).__name__)
         except ValueError as exc:

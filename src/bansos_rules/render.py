@@ -94,6 +94,7 @@ def explain(
         lines.append(f"{label('findings_passed', lang)}: {len(passed)} {more}")
     lines.append(
         f"{label('rules_applied_on', lang)} {decision.on.isoformat()} · "
-        f"{label('engine', lang)} {decision.engine} · {label('digest', lang)} {decision.digest[:19]}…"
+        f"{label('engine', lang)} {decision.engine} · "
+        f"{label('digest', lang)} {decision.digest[:19]}…"
     )
     return "\n".join(lines)

@@ -62,4 +62,4 @@ Occupation = Literal[
     "pensioner",
     "other",
 ]
-"""Main occupation; civil servants, soldiers, police and pensioners are usually excluded by rules."""
+"""Main occupation; civil servants, soldiers, police and pensioners are usually excluded."""

@@ -135,7 +135,7 @@ def _generate(layout: Layout) -> str:
         lines.append(f"    ({names},) = PV")
     for i, local in enumerate(layout.by_type_locals):
         lines.append(f"    {local} = _bt(PVB[{i}], BT)")
-    after_fit = []
+    after_fit: list[str] = []
     for local, code, _ty, needs_fit in layout.hoisted.values():
         (after_fit if needs_fit else lines).append(f"    {local} = {code}")
     lines.append("    NERR = 0")

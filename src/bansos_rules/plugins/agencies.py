@@ -8,17 +8,32 @@ from bansos_rules.hookspecs import hookimpl
 from bansos_rules.registry import Agency
 
 AGENCIES = (
-    Agency("public_works", "Dinas Pekerjaan Umum (air bersih, sanitasi, kawasan kumuh)",
-           "Public works office (clean water, sanitation, slum areas)"),
+    Agency(
+        "public_works",
+        "Dinas Pekerjaan Umum (air bersih, sanitasi, kawasan kumuh)",
+        "Public works office (clean water, sanitation, slum areas)",
+    ),
     Agency("pkh_facilitator", "Pendamping PKH", "PKH facilitator"),
-    Agency("disdukcapil", "Disdukcapil (kependudukan dan pencatatan sipil)",
-           "Disdukcapil (civil registry)"),
-    Agency("disnakertrans", "Disnakertrans (pelatihan keterampilan)",
-           "Disnakertrans (manpower office: skills training)"),
-    Agency("disperindagkop", "Disperindagkop (perizinan, pemasaran, koperasi)",
-           "Disperindagkop (licensing, marketing, cooperatives)"),
-    Agency("bankaltimtara", "Bankaltimtara (rekening penyaluran non-tunai)",
-           "Bankaltimtara (account for non-cash disbursement)"),
+    Agency(
+        "disdukcapil",
+        "Disdukcapil (kependudukan dan pencatatan sipil)",
+        "Disdukcapil (civil registry)",
+    ),
+    Agency(
+        "disnakertrans",
+        "Disnakertrans (pelatihan keterampilan)",
+        "Disnakertrans (manpower office: skills training)",
+    ),
+    Agency(
+        "disperindagkop",
+        "Disperindagkop (perizinan, pemasaran, koperasi)",
+        "Disperindagkop (licensing, marketing, cooperatives)",
+    ),
+    Agency(
+        "bankaltimtara",
+        "Bankaltimtara (rekening penyaluran non-tunai)",
+        "Bankaltimtara (account for non-cash disbursement)",
+    ),
 )
 
 

@@ -1,4 +1,6 @@
-"""The ``aid_caps`` ruleset. The plan's value and content: within the cap, goods and materials only, allowed categories."""
+"""The ``aid_caps`` ruleset. The plan's value and content: within the cap, goods and materials
+only, allowed categories.
+"""
 
 from __future__ import annotations
 

@@ -8,19 +8,48 @@ from bansos_rules.hookspecs import hookimpl
 from bansos_rules.registry import BusinessType
 
 BUSINESS_TYPES = (
-    BusinessType("food", "Usaha makanan", "Food", "Warung makan, nasi kuning, lauk pauk.",
-                 "Food stalls and cooked meals."),
-    BusinessType("drinks", "Usaha minuman", "Drinks", "Es, jus, kopi, minuman kemasan gelas.",
-                 "Iced drinks, juice, coffee, cup-sealed drinks."),
-    BusinessType("fried_snacks", "Gorengan", "Fried snacks", "Pisang goreng, tahu isi, bakwan.",
-                 "Fried bananas, stuffed tofu, fritters."),
-    BusinessType("chicken_farming", "Ternak ayam", "Chicken farming",
-                 "Ayam kampung: bibit, kandang, pakan, vitamin.",
-                 "Native chickens: chicks, cage, feed, vitamins."),
-    BusinessType("cake_making", "Pengolahan kue", "Cake making", "Kue basah dan kue kering.",
-                 "Traditional cakes and cookies."),
-    BusinessType("workshop", "Jasa perbengkelan", "Workshop services",
-                 "Tambal ban, servis motor ringan.", "Tyre patching, light motorcycle repair."),
+    BusinessType(
+        "food",
+        "Usaha makanan",
+        "Food",
+        "Warung makan, nasi kuning, lauk pauk.",
+        "Food stalls and cooked meals.",
+    ),
+    BusinessType(
+        "drinks",
+        "Usaha minuman",
+        "Drinks",
+        "Es, jus, kopi, minuman kemasan gelas.",
+        "Iced drinks, juice, coffee, cup-sealed drinks.",
+    ),
+    BusinessType(
+        "fried_snacks",
+        "Gorengan",
+        "Fried snacks",
+        "Pisang goreng, tahu isi, bakwan.",
+        "Fried bananas, stuffed tofu, fritters.",
+    ),
+    BusinessType(
+        "chicken_farming",
+        "Ternak ayam",
+        "Chicken farming",
+        "Ayam kampung: bibit, kandang, pakan, vitamin.",
+        "Native chickens: chicks, cage, feed, vitamins.",
+    ),
+    BusinessType(
+        "cake_making",
+        "Pengolahan kue",
+        "Cake making",
+        "Kue basah dan kue kering.",
+        "Traditional cakes and cookies.",
+    ),
+    BusinessType(
+        "workshop",
+        "Jasa perbengkelan",
+        "Workshop services",
+        "Tambal ban, servis motor ringan.",
+        "Tyre patching, light motorcycle repair.",
+    ),
 )
 
 

@@ -1,4 +1,6 @@
-"""The ``eligibility`` ruleset. Who may receive the aid: DTKS/DTSEN, PKH family, NIK issued in East Kalimantan, working age, occupation, one per KK per round, no earlier business aid."""
+"""The ``eligibility`` ruleset. Who may receive the aid: DTKS/DTSEN, PKH family, NIK issued in East
+Kalimantan, working age, occupation, one per KK per round, no earlier business aid.
+"""
 
 from __future__ import annotations
 

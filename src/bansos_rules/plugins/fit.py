@@ -1,4 +1,6 @@
-"""The ``fit`` ruleset. How well each business type fits the applicant, and what the planned type needs."""
+"""The ``fit`` ruleset. How well each business type fits the applicant, and what the planned type
+needs.
+"""
 
 from __future__ import annotations
 

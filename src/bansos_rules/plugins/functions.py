@@ -1,4 +1,4 @@
-"""Functions that rule expressions can call, beyond the built-in len/any/all/sum/count/min/max/abs."""
+"""Functions rule expressions can call, beyond the built-in len/any/all/sum/count/min/max/abs."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from bansos_rules.ruleset.vocabulary import age_on
 def overlaps(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
     """Whether the two lists have at least one item in common."""
     # The lists are a handful of items: a scan is several times faster than building a set.
-    for item in first:
-        if item in second:
-            return True
-    return False
+    return any(item in second for item in first)
 
 
 def years_between(start: date, end: date) -> int:

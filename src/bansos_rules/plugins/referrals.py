@@ -1,4 +1,6 @@
-"""The ``referrals`` ruleset. Layered referrals to other agencies: public works, PKH facilitator, civil registry, training."""
+"""The ``referrals`` ruleset. Layered referrals to other agencies: public works, PKH facilitator,
+civil registry, training.
+"""
 
 from __future__ import annotations
 

@@ -24,7 +24,9 @@ __all__ = [
     "ruleset_json_schema",
 ]
 
-RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
+RuleId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)
+]
 """A stable rule id: lower-case words joined by dots, e.g. ``eligibility.working_age``."""
 
 ParamType = Literal["int", "bool", "str", "date", "list[str]", "list[int]"]
@@ -66,7 +68,7 @@ class ParameterSpec(FileModel):
     type: ParamType
     by: Literal["business_type"] | None = Field(
         default=None,
-        description="When set, each value maps business-type codes (or '*' for any other) to values.",
+        description="When set, each value maps business-type codes ('*': any other) to values.",
     )
     unit: str | None = Field(default=None, description="e.g. `rupiah`, `years`, `m2`.")
     description: Text
@@ -82,7 +84,7 @@ class RuleSpec(FileModel):
     reference: str = Field(min_length=1, description="Legal or policy basis of the rule.")
     kind: Literal["requirement", "score"] = Field(
         default="requirement",
-        description="A requirement decides the outcome; a score adds points to a business type's fit.",
+        description="A requirement decides the outcome; a score adds to a business type's fit.",
     )
     applies_to: list[Slug] | None = Field(
         default=None, description="Business types the rule applies to; all when omitted."
@@ -123,7 +125,7 @@ class ExampleSpec(FileModel):
     )
     set: dict[str, Any] = Field(
         default_factory=dict,
-        description="Changes to the given application, by dotted path: `applicant.pkh_member: false`.",
+        description="Changes to the application by dotted path: `applicant.pkh_member: false`.",
     )
     expect: Expectation
 

@@ -136,7 +136,7 @@ _CACHE: dict[type[BaseModel], Obj] = {}
 
 
 def register_derived(model: type[BaseModel], name: str, ty: Ty, helper: str, doc: str) -> None:
-    """Expose ``model.name`` to expressions, computed by the runtime helper ``helper(obj, today)``."""
+    """Expose ``model.name`` to expressions, computed by the runtime ``helper(obj, today)``."""
     _DERIVED.setdefault(model.__name__, {})[name] = (ty, helper, doc)
     _CACHE.pop(model, None)
 

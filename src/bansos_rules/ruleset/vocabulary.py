@@ -12,7 +12,14 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
-from bansos_rules.models import Application, Beneficiary, BusinessPlan, Household, HouseholdMember, PlanItem
+from bansos_rules.models import (
+    Application,
+    Beneficiary,
+    BusinessPlan,
+    Household,
+    HouseholdMember,
+    PlanItem,
+)
 from bansos_rules.ruleset.types import (
     BOOL,
     DATE,
@@ -27,7 +34,7 @@ from bansos_rules.ruleset.types import (
     register_derived,
 )
 
-__all__ = ["FIT", "FitScore", "RUNTIME_HELPERS", "age_on", "roots"]
+__all__ = ["FIT", "RUNTIME_HELPERS", "FitScore", "age_on", "roots"]
 
 
 def age_on(born: date, on: date) -> int:
