@@ -469,8 +469,8 @@ class _Checker:
         if op in ("==", "!="):
             if not (
                 same_base(strip_opt(lt), strip_opt(rt))
-                or NONE in (lt, rt)
-                and (isinstance(lt, Opt) or isinstance(rt, Opt))
+                or (NONE in (lt, rt)
+                and (isinstance(lt, Opt) or isinstance(rt, Opt)))
             ):
                 raise _type_error(
                     node,
@@ -618,8 +618,9 @@ class _Checker:
                 f"{name}() memerlukan satu daftar atau satu generator 'x for x in ...'",
             )
         (arg,) = args
+        source = None
         if isinstance(arg, ast.GeneratorExp):
-            elt, head = self._generator(arg, vars_, narrowed, counting=name == "count")
+            elt, head, source = self._generator(arg, vars_, narrowed, counting=name == "count")
         else:
             r = self.visit(arg, vars_, narrowed)
             if not isinstance(r.ty, Seq):
@@ -644,14 +645,20 @@ class _Checker:
         if head is not None:
             gen_code = head
         if name == "count":
-            return _R(INT, f"sum({gen_code})")
-        if name in ("min", "max"):
-            return _R(Opt(elt), f"{name}(({gen_code}), default=None)")
-        return _R(want or elt, f"{name}({gen_code})")
+            result = _R(INT, f"sum({gen_code})")
+        elif name in ("min", "max"):
+            result = _R(Opt(elt), f"{name}(({gen_code}), default=None)")
+        else:
+            result = _R(want or elt, f"{name}({gen_code})")
+        if source is not None and source.isidentifier():
+            # Lists such as earlier aid are usually empty: skip building a generator for them.
+            empty = {"any": "False", "all": "True", "sum": "0", "count": "0"}.get(name, "None")
+            result = replace(result, code=f"({result.code} if {source} else {empty})")
+        return result
 
     def _generator(
         self, node: ast.GeneratorExp, vars_: _Vars, narrowed: frozenset[str], *, counting: bool
-    ) -> tuple[Ty, str]:
+    ) -> tuple[Ty, str, str]:
         if len(node.generators) != 1:
             raise ExprError("expr-unsafe", node, construct="more than one 'for' in a generator")
         gen = node.generators[0]
@@ -684,7 +691,7 @@ class _Checker:
         if counting and not conds:
             self._want_bool(node.elt, elt, "count")
             head, where = "1", f" if {elt.code}"
-        return elt.ty, f"{head} for v_{var} in {source.code}{where}"
+        return elt.ty, f"{head} for v_{var} in {source.code}{where}", source.code
 
     def _want_bool(self, node: ast.AST, r: _R, where: str) -> None:
         if r.ty != BOOL:
