@@ -159,7 +159,7 @@ def _schema(kind: str) -> ExitCode:
         from bansos_rules.ruleset.schema import ruleset_json_schema
 
         schema = ruleset_json_schema()
-    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    print(json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True))
     return ExitCode.OK
 
 
