@@ -91,18 +91,21 @@ class Layout:
     rulesets: tuple[Ruleset, ...]
     business_types: dict[str, BusinessType]
     agencies: dict[str, Agency]
-    rules: tuple[Rule, ...] = ()
-    scores: tuple[tuple[Rule, str], ...] = ()
-    hoisted: dict[str, tuple[str, str, Ty, bool]] = field(default_factory=dict)
-    local_index: dict[str, int] = field(default_factory=dict)
-    param_slots: tuple[tuple[str, str, str, str | None], ...] = ()
-    by_type_slots: tuple[tuple[str, str], ...] = ()
-    used_params: dict[str, frozenset[str]] = field(default_factory=dict)
-    digest: str = ""
-    _params: dict[date, ResolvedParams] = field(default_factory=dict, repr=False)
-    _messages: dict[tuple[str, Status], Text] = field(default_factory=dict, repr=False)
-    _titles: dict[str, Text] = field(default_factory=dict, repr=False)
-    read_slots: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, repr=False)
+    # Everything below is derived from the rulesets in __post_init__.
+    rules: tuple[Rule, ...] = field(init=False)
+    scores: tuple[tuple[Rule, str], ...] = field(init=False)
+    hoisted: dict[str, tuple[str, str, Ty, bool]] = field(init=False)
+    local_index: dict[str, int] = field(init=False)
+    read_slots: dict[str, tuple[tuple[str, int], ...]] = field(init=False, repr=False)
+    param_slots: tuple[tuple[str, str, str, str | None], ...] = field(init=False)
+    by_type_slots: tuple[tuple[str, str], ...] = field(init=False)
+    by_type_locals: tuple[str, ...] = field(init=False)
+    used_params: dict[str, frozenset[str]] = field(init=False)
+    digest: str = field(init=False)
+    _params: dict[date, ResolvedParams] = field(init=False, repr=False)
+    _messages: dict[tuple[str, Status], Text] = field(init=False, repr=False)
+    _titles: dict[str, Text] = field(init=False, repr=False)
+    _lock: threading.Lock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         rules: list[Rule] = []
@@ -115,6 +118,8 @@ class Layout:
                     rules.append(rule)
         self.rules = tuple(rules)
         self.scores = tuple(scores)
+        self.hoisted = {}
+        self._params, self._messages, self._titles = {}, {}, {}
         for rule in (*self.rules, *(r for r, _ in self.scores)):
             for variant in rule.variants.values():
                 for path, entry in variant.hoisted.items():
