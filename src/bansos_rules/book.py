@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Layout", "ResolvedParams", "RuleBook"]
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)(?::(rupiah))?\}")
-
 
 class ResolvedParams:
     """Every parameter's value in force on one date."""
@@ -47,6 +46,7 @@ class ResolvedParams:
     def __init__(self, layout: Layout, on: date) -> None:
         self.on = on
         self._values: dict[tuple[str, str], Any] = {}
+        self._thresholds: dict[tuple[str, str], Mapping[str, Any]] = {}
         missing: list[Diagnostic] = []
         for rs in layout.rulesets:
             for name, param in rs.parameters.items():
@@ -83,6 +83,17 @@ class ResolvedParams:
             return value.get(business_type, value.get(ANY_TYPE))
         return value
 
+    def thresholds(self, rule: Rule, business_type: str) -> Mapping[str, Any]:
+        """The parameters ``rule`` compares against, for ``business_type`` (read-only, cached)."""
+        key = (rule.id, business_type)
+        found = self._thresholds.get(key)
+        if found is None:
+            found = MappingProxyType(
+                {name: self.value(rule.ruleset, name, business_type) for name in rule.params}
+            )
+            self._thresholds[key] = found
+        return found
+
 
 @dataclass(eq=False)
 class Layout:
@@ -103,7 +114,7 @@ class Layout:
     used_params: dict[str, frozenset[str]] = field(init=False)
     digest: str = field(init=False)
     _params: dict[date, ResolvedParams] = field(init=False, repr=False)
-    _messages: dict[tuple[str, Status], Text] = field(init=False, repr=False)
+    _messages: dict[tuple[str, Status], _Template] = field(init=False, repr=False)
     _titles: dict[str, Text] = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False)
 
@@ -178,47 +189,87 @@ class Layout:
         self, rule: Rule, status: Status, values: Mapping[str, Any], thresholds: Mapping[str, Any]
     ) -> Text:
         """The message of ``rule`` for ``status``, with its placeholders filled in."""
-        if not rule.placeholders:
-            key = (rule.id, status)
-            found = self._messages.get(key)
-            if found is None:
-                found = self._messages[key] = self._message(rule, status, {}, {})
-            return found
-        return self._message(rule, status, values, thresholds)
+        key = (rule.id, status)
+        template = self._messages.get(key)
+        if template is None:
+            template = self._messages[key] = _Template.of(rule, status)
+        return template.fill(values, thresholds)
 
-    def _message(
-        self, rule: Rule, status: Status, values: Mapping[str, Any], thresholds: Mapping[str, Any]
-    ) -> Text:
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)(?::(rupiah))?\}")
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A rule's message for one status, split once into literal text and placeholders."""
+
+    parts: tuple[tuple[tuple[str, str | None, str], ...], ...]
+    constant: Text | None
+    status: Status
+
+    @classmethod
+    def of(cls, rule: Rule, status: Status) -> _Template:
         if status is Status.FAILED:
             source = rule.reason
         elif status is Status.PASSED and rule.passed is not None:
             source = rule.passed
         else:
             source = rule.title
-        lookup = {**values, **{f"params.{k}": v for k, v in thresholds.items()}}
-        text_id = _fill(source.id, lookup, "id")
-        text_en = _fill(source.en, lookup, "en")
+        parts = tuple(_split(text) for text in (source.id, source.en))
+        constant = None
+        if all(field is None for part in parts for _, field, _ in part):
+            text_id, text_en = ("".join(p[0] for p in part) for part in parts)
+            constant = cls._finish(status, text_id, text_en)
+        return cls(parts, constant, status)
+
+    @staticmethod
+    def _finish(status: Status, text_id: str, text_en: str) -> Text:
         if status is Status.NOT_APPLICABLE:
-            text_id += " (tidak berlaku)"
-            text_en += " (not applicable)"
-        elif status is Status.ERROR:
-            text_id = render("rule-error", "id", title=text_id)
-            text_en = render("rule-error", "en", title=text_en)
+            return Text(text_id + " (tidak berlaku)", text_en + " (not applicable)")
+        if status is Status.ERROR:
+            return Text(
+                render("rule-error", "id", title=text_id), render("rule-error", "en", title=text_en)
+            )
         return Text(text_id, text_en)
+
+    def fill(self, values: Mapping[str, Any], thresholds: Mapping[str, Any]) -> Text:
+        if self.constant is not None:
+            return self.constant
+        texts = []
+        for lang, part in zip(("id", "en"), self.parts, strict=True):
+            chunks = []
+            for literal, path, spec in part:
+                chunks.append(literal)
+                if path is not None:
+                    if path.startswith("params."):
+                        value = thresholds.get(path[7:])
+                    else:
+                        value = values.get(path)
+                    chunks.append(format_value(value, spec, lang))
+            texts.append("".join(chunks))
+        return self._finish(self.status, texts[0], texts[1])
+
+
+def _split(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    """``(literal, placeholder path or None, format spec)`` pieces of a message template."""
+    pieces: list[tuple[str, str | None, str]] = []
+    last = 0
+    literal = ""
+    for match in _PLACEHOLDER.finditer(template):
+        literal += template[last : match.start()]
+        last = match.end()
+        whole = match.group(0)
+        if whole in ("{{", "}}"):
+            literal += whole[0]
+            continue
+        pieces.append((literal, match.group(1), match.group(2) or ""))
+        literal = ""
+    pieces.append((literal + template[last:], None, ""))
+    return tuple(pieces)
 
 
 def _prefix(ruleset: str) -> str:
     return f"P_{ruleset}__"
-
-
-def _fill(template: str, lookup: Mapping[str, Any], lang: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        whole = match.group(0)
-        if whole in ("{{", "}}"):
-            return whole[0]
-        return format_value(lookup.get(match.group(1)), match.group(2) or "", lang)
-
-    return _PLACEHOLDER.sub(replace, template)
 
 
 def format_value(value: Any, spec: str, lang: str) -> str:

@@ -10,10 +10,11 @@ faithful record of what the engine saw.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from bansos_rules.messages import Lang
@@ -42,6 +43,7 @@ class Status(StrEnum):
     ERROR = "error"
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 _STATUS: dict[Any, Status] = {
     True: Status.PASSED,
     False: Status.FAILED,
@@ -287,15 +289,21 @@ class Decision(tuple[Any, ...]):
     def referrals(self) -> tuple[Referral, ...]:
         """Referrals to other agencies made by failed rules, in rule order."""
         layout = self.layout
+        bt = self.business_type
+        return self._referrals(
+            self._finding(rule, result, bt)
+            for rule, result in zip(layout.rules, self[8], strict=True)
+            if rule.refer and result is False
+        )
+
+    def _referrals(self, findings: Iterable[Finding]) -> tuple[Referral, ...]:
+        agencies = self.layout.agencies
         found = []
-        for rule, result in zip(layout.rules, self[8], strict=True):
-            if rule.refer and result is False:
-                agency = layout.agencies[rule.refer]
-                finding = self._finding(rule, result, self.business_type)
+        for f in findings:
+            if f.refer and f.status is Status.FAILED:
+                agency = agencies[f.refer]
                 found.append(
-                    Referral(
-                        rule.refer, Text(agency.name_id, agency.name_en), rule.id, finding.message
-                    )
+                    Referral(f.refer, Text(agency.name_id, agency.name_en), f.rule_id, f.message)
                 )
         return tuple(found)
 
@@ -327,13 +335,9 @@ class Decision(tuple[Any, ...]):
         )
         read = self[10]
         values = {path: read[i] for path, i in layout.read_slots[rule.id]}
-        if rule.params:
-            params = layout.params_on(self.on)
-            thresholds = {
-                name: params.value(rule.ruleset, name, business_type) for name in rule.params
-            }
-        else:
-            thresholds = {}
+        thresholds = (
+            layout.params_on(self[3]).thresholds(rule, business_type) if rule.params else _EMPTY
+        )
         message = layout.message(rule, status, values, thresholds)
         return Finding(
             rule.id,
@@ -352,6 +356,7 @@ class Decision(tuple[Any, ...]):
     def to_dict(self) -> dict[str, Any]:
         """The whole decision and its explanation, JSON-ready, in both languages."""
         layout = self.layout
+        findings = self.findings
         return {
             "application_id": self.application_id,
             "outcome": self.outcome.value,
@@ -362,8 +367,8 @@ class Decision(tuple[Any, ...]):
             "engine": self.engine,
             "ruleset_digest": layout.digest,
             "rulesets": [{"id": rs.id, "digest": "sha256:" + rs.digest} for rs in layout.rulesets],
-            "findings": [f.to_dict() for f in self.findings],
-            "referrals": [r.to_dict() for r in self.referrals],
+            "findings": [f.to_dict() for f in findings],
+            "referrals": [r.to_dict() for r in self._referrals(findings)],
             "recommendations": [r.to_dict() for r in self.recommendations],
         }
 
