@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 
+_PAIRS = tuple(f"{n:02d}" for n in range(100))
+
+
 class Model(BaseModel):
     """Base of every input model: immutable, strict about unknown fields."""
 
@@ -113,11 +116,12 @@ class Beneficiary(Model):
     def nik_matches_birth_date(self) -> bool:
         """Whether the birth date encoded in the NIK agrees with the stated one."""
         nik, born = self.nik, self.birth_date
-        day = int(nik[6:8])
+        # Read on every decision: compare digit pairs by table lookup rather than parsing.
+        day = nik[6:8]
         return (
-            (day - 40 if day > 40 else day) == born.day
-            and int(nik[8:10]) == born.month
-            and int(nik[10:12]) == born.year % 100
+            (day == _PAIRS[born.day] or day == _PAIRS[born.day + 40])
+            and nik[8:10] == _PAIRS[born.month]
+            and nik[10:12] == _PAIRS[born.year % 100]
         )
 
     @property
@@ -197,7 +201,10 @@ class BusinessPlan(Model):
     @property
     def total(self) -> int:
         """Value of all items, in whole rupiah."""
-        return sum(item.quantity * item.unit_price for item in self.items)
+        total = 0
+        for item in self.items:  # a loop: read on every decision, faster than sum(generator)
+            total += item.quantity * item.unit_price
+        return total
 
     @property
     def has_cash_item(self) -> bool:
