@@ -8,6 +8,7 @@ objects, no merge keys, and a bound on size so that aliases cannot blow up memor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,7 +80,10 @@ def _position(node: yaml.Node) -> Position:
 
 def load_yaml(text: str, file: str) -> tuple[Located | None, list[Diagnostic]]:
     """Parse ``text``; return the located data, or ``None`` and the problems that stopped it."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks every character at once
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(exc, text, file)]
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -94,8 +98,16 @@ def load_yaml(text: str, file: str) -> tuple[Located | None, list[Diagnostic]]:
                 column=mark.column + 1 if mark else None,
             )
         ]
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(exc, text, file)]
     except yaml.YAMLError as exc:
         return None, [Diagnostic("yaml-syntax", {"detail": str(exc)}, file=file)]
+    except RecursionError:
+        # PyYAML composes nested collections recursively: '[[[[...' runs out of stack.
+        mark = loader.get_mark()
+        return None, [
+            Diagnostic("yaml-too-large", {}, file=file, line=mark.line + 1, column=mark.column + 1)
+        ]
     finally:
         loader.dispose()
     located = Located(data=None, file=file)
@@ -112,6 +124,52 @@ def load_yaml(text: str, file: str) -> tuple[Located | None, list[Diagnostic]]:
     if problems:
         return None, problems
     return located, []
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Diagnostic:
+    """A character YAML does not accept (a control character), at its line and column."""
+    before = text[: exc.position]
+    line = len(re.findall(r"\r\n|\r|\n|\x85|\u2028|\u2029", before)) + 1
+    start = max(before.rfind(c) for c in "\r\n\x85\u2028\u2029") + 1
+    return Diagnostic(
+        "yaml-syntax",
+        {"detail": f"character #x{exc.character:04x} is not allowed ({exc.reason})"},
+        file=file,
+        line=line,
+        column=exc.position - start + 1,
+    )
+
+
+_KINDS = {"timestamp": "date", "int": "whole number", "float": "number", "bool": "true/false"}
+
+
+def _construct(
+    node: yaml.ScalarNode, located: Located, loader: _Loader, problems: list[Diagnostic]
+) -> Any:
+    """The value of a plain YAML scalar; a problem (not a traceback) when it cannot be built.
+
+    PyYAML raises ``ValueError`` for dates that do not exist (``2025-02-30``) and various errors
+    for a tag that does not fit its text (``!!int ten``, ``!!seq x``).
+    """
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, KeyError, OverflowError) as exc:
+        # PyYAML leaves the node marked as in construction; an alias to it would then be
+        # reported as "recursive". Unmark it, and report each bad node once.
+        loader.recursive_objects.pop(node, None)
+        kind = node.tag.rsplit(":", 1)[-1]
+        reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
+        pos = _position(node)
+        found = Diagnostic(
+            "yaml-syntax",
+            {"detail": f"'{node.value}' is not a valid {_KINDS.get(kind, kind)} ({reason})"},
+            file=located.file,
+            line=pos.line,
+            column=pos.column,
+        )
+        if found not in problems:
+            problems.append(found)
+        return None
 
 
 class _TooLarge(Exception):
@@ -133,7 +191,7 @@ def _build(
     located.positions[path] = _position(node)
     if isinstance(node, yaml.ScalarNode):
         if node.tag.startswith("tag:yaml.org,2002:") and node.tag != "tag:yaml.org,2002:binary":
-            return loader.construct_object(node, deep=True)
+            return _construct(node, located, loader, problems)
         pos = _position(node)
         problems.append(
             Diagnostic(
@@ -177,7 +235,7 @@ def _build(
                 )
             )
             continue
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct(key_node, located, loader, problems)
         if not isinstance(key, str | int) or isinstance(key, bool):
             # Dates and booleans as keys are almost always a typo; keep keys as text.
             key = key_node.value
