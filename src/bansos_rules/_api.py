@@ -93,7 +93,8 @@ def _load_into(
                 "ruleset-duplicate",
                 {"ruleset": ruleset.id, "other": other.file},
                 file=shown,
-                line=1,
+                line=ruleset.line,
+                column=ruleset.column,
             )
         )
         return

@@ -328,6 +328,7 @@ class RuleBook:
                             {"rule": rule.id, "other": other.id},
                             file=rs.file,
                             line=rule.line,
+                            column=rule.column,
                             rule=rule.id,
                         )
                     )
@@ -345,7 +346,8 @@ class RuleBook:
                                     "suggestion": suggest(rid, owner),
                                 },
                                 file=rs.file,
-                                line=ex.line,
+                                line=ex.positions.get(rid, (ex.line, None))[0],
+                                column=ex.positions.get(rid, (None, None))[1],
                             )
                         )
         if problems:

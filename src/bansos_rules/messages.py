@@ -15,8 +15,14 @@ LANGS: tuple[Lang, ...] = ("id", "en")
 _CATALOG: dict[str, tuple[str, str]] = {
     # ruleset files: YAML and structure
     "yaml-syntax": ("YAML tidak valid: {detail}", "invalid YAML: {detail}"),
-    "yaml-unsupported": ("{detail} tidak didukung di berkas ruleset", "{detail} is not supported in a ruleset file"),
-    "yaml-too-large": ("berkas terlalu besar atau bersarang terlalu dalam", "file is too large or too deeply nested"),
+    "yaml-unsupported": (
+        "{detail} tidak didukung di berkas ruleset",
+        "{detail} is not supported in a ruleset file",
+    ),
+    "yaml-too-large": (
+        "berkas terlalu besar atau bersarang terlalu dalam",
+        "file is too large or too deeply nested",
+    ),
     "duplicate-key": (
         "kunci '{key}' ditulis dua kali (pertama di baris {first_line})",
         "duplicate key '{key}' (first at line {first_line})",
@@ -49,8 +55,8 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "parameter '{name}': 'until' ({until}) must be after 'from' ({start})",
     ),
     "param-value": (
-        "nilai parameter '{name}' harus {expected}, bukan {got!r}",
-        "value of parameter '{name}' must be {expected} (got {got!r})",
+        "nilai parameter '{name}' harus {expected_id}, bukan {got!r}",
+        "value of parameter '{name}' must be {expected_en} (got {got!r})",
     ),
     "param-keys": (
         "parameter '{name}' tidak mempunyai nilai untuk jenis usaha {missing}",
@@ -61,8 +67,14 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "parameter '{name}' has no value in force on {on}",
     ),
     "rule-error": ("{title}: aturan gagal dijalankan", "{title}: the rule failed to run"),
-    "business-type-unknown": ("jenis usaha '{name}' tidak terdaftar", "business type '{name}' is not registered"),
-    "agency-unknown": ("instansi rujukan '{name}' tidak terdaftar", "referral agency '{name}' is not registered"),
+    "business-type-unknown": (
+        "jenis usaha '{name}' tidak terdaftar",
+        "business type '{name}' is not registered",
+    ),
+    "agency-unknown": (
+        "instansi rujukan '{name}' tidak terdaftar",
+        "referral agency '{name}' is not registered",
+    ),
     "score-needs-points": (
         "aturan skor harus memiliki 'points' lebih dari 0",
         "a score rule needs 'points' greater than 0",
@@ -89,16 +101,16 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "expr-unknown-function": ("fungsi '{name}' tidak dikenal", "unknown function '{name}'"),
     "expr-type": ("{detail_id}", "{detail_en}"),
     "expr-not-bool": (
-        "'{field}' harus menghasilkan benar/salah, tetapi ekspresi ini menghasilkan {type}",
-        "'{field}' must give true or false, but this expression gives {type}",
+        "'{field}' harus menghasilkan benar/salah, tetapi ekspresi ini menghasilkan {type_id}",
+        "'{field}' must give true or false, but this expression gives {type_en}",
     ),
     "expr-literal": (
         "'{value}' bukan nilai yang mungkin untuk {owner}; pilihan: {choices}",
         "'{value}' is not a possible value of {owner}; choices: {choices}",
     ),
     "placeholder": (
-        "tempat isian '{{{name}}}' dalam pesan: {detail}",
-        "placeholder '{{{name}}}' in the message: {detail}",
+        "tempat isian '{{{name}}}' dalam pesan: {detail_id}",
+        "placeholder '{{{name}}}' in the message: {detail_en}",
     ),
     # examples
     "example-invalid": (
@@ -155,7 +167,9 @@ def render(code: str, lang: Lang = "en", /, **args: Any) -> str:
     """
     templates = _CATALOG.get(code)
     if templates is None:
-        return code + (": " + ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) if args else "")
+        return code + (
+            ": " + ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) if args else ""
+        )
     text = templates[0 if lang == "id" else 1].format(**args)
     suggestion = args.get("suggestion")
     if suggestion:

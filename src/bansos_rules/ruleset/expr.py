@@ -412,7 +412,9 @@ class _Checker:
     def visit_BinOp(self, node: ast.BinOp, vars_: _Vars, narrowed: frozenset[str]) -> _R:
         op = _ARITH.get(type(node.op))
         if op is None:
-            raise ExprError("expr-unsafe", node, construct=_UNSAFE.get(type(node.op), "this operator"))
+            raise ExprError(
+                "expr-unsafe", node, construct=_UNSAFE.get(type(node.op), "this operator")
+            )
         left = self.visit(node.left, vars_, narrowed)
         right = self.visit(node.right, vars_, narrowed)
         if left.ty != INT or right.ty != INT:
@@ -460,25 +462,24 @@ class _Checker:
                     f"cannot look for {describe(lt)} in {describe(rt)}",
                     f"tidak bisa mencari {describe(lt, 'id')} dalam {describe(rt, 'id')}",
                 )
-            self._check_literal(ln, left, rt.item)
+            self._check_literal(ln, left, rt.item, right.path)
             if isinstance(rn, ast.List | ast.Tuple):
                 for elt in rn.elts:
                     if isinstance(elt, ast.Constant):
-                        self._check_literal(elt, _R(STR, "", const=elt.value), lt)
+                        self._check_literal(elt, _R(STR, "", const=elt.value), lt, left.path)
             return
         if op in ("==", "!="):
             if not (
                 same_base(strip_opt(lt), strip_opt(rt))
-                or (NONE in (lt, rt)
-                and (isinstance(lt, Opt) or isinstance(rt, Opt)))
+                or (NONE in (lt, rt) and (isinstance(lt, Opt) or isinstance(rt, Opt)))
             ):
                 raise _type_error(
                     node,
                     f"cannot compare {describe(lt)} with {describe(rt)}",
                     f"tidak bisa membandingkan {describe(lt, 'id')} dengan {describe(rt, 'id')}",
                 )
-            self._check_literal(ln, left, rt)
-            self._check_literal(rn, right, lt)
+            self._check_literal(ln, left, rt, right.path)
+            self._check_literal(rn, right, lt, left.path)
             return
         for side in (left, right):
             if isinstance(side.ty, Opt):
@@ -497,7 +498,7 @@ class _Checker:
                 f"{describe(lt, 'id')} dan {describe(rt, 'id')}",
             )
 
-    def _check_literal(self, node: ast.AST, value: _R, other: Ty) -> None:
+    def _check_literal(self, node: ast.AST, value: _R, other: Ty, owner: str | None) -> None:
         """A text literal compared with a field that has fixed choices must be one of them."""
         other = strip_opt(other)
         if not (isinstance(value.const, str) and isinstance(other, Prim) and other.choices):
@@ -507,7 +508,7 @@ class _Checker:
                 "expr-literal",
                 node,
                 value=value.const,
-                owner="this field",
+                owner=owner or "business_type",
                 choices=", ".join(sorted(other.choices)),
                 suggestion=suggest(value.const, other.choices),
             )
@@ -593,9 +594,7 @@ class _Checker:
             results = [self.visit(a, vars_, narrowed) for a in args]
             if name == "len":
                 if len(results) != 1 or not isinstance(results[0].ty, Seq):
-                    raise _type_error(
-                        node, "len() takes one list", "len() memerlukan satu daftar"
-                    )
+                    raise _type_error(node, "len() takes one list", "len() memerlukan satu daftar")
                 return _R(INT, f"len({results[0].code})")
             if name == "abs":
                 if len(results) != 1 or results[0].ty != INT:
@@ -744,4 +743,3 @@ def _join(a: Ty, b: Ty) -> Ty | None:
     if isinstance(b, Opt) and same_base(b.inner, a):
         return b
     return None
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -90,6 +91,7 @@ class Rule:
     variants: dict[str | None, Variant]
     placeholders: tuple[Placeholder, ...] = ()
     line: int | None = None
+    column: int | None = None
 
     @cached_property
     def reads(self) -> tuple[str, ...]:
@@ -125,6 +127,8 @@ class Example:
     ruleset: str
     file: str
     line: int | None
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Where each rule id under ``expect`` is written: rule id -> (line, column)."""
 
 
 @dataclass(frozen=True)
@@ -141,3 +145,5 @@ class Ruleset:
     parameters: dict[str, Parameter]
     rules: tuple[Rule, ...]
     examples: tuple[Example, ...] = field(default=())
+    line: int | None = None
+    column: int | None = None

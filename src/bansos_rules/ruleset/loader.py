@@ -22,7 +22,7 @@ from bansos_rules.messages import render
 from bansos_rules.models import Application
 from bansos_rules.registry import Registry
 from bansos_rules.ruleset import schema
-from bansos_rules.ruleset._yaml import Located, load_yaml
+from bansos_rules.ruleset._yaml import Located, Position, load_yaml
 from bansos_rules.ruleset.expr import Compiled, ExprError, Hoister, Scope, compile_expr, suggest
 from bansos_rules.ruleset.ir import (
     ANY_TYPE,
@@ -48,13 +48,14 @@ _PARAM_TYPES: dict[str, Ty] = {
     "list[int]": Seq(INT),
 }
 _EXPECTED = {
-    "int": "a whole number",
-    "bool": "true or false",
-    "str": "text",
-    "date": "a date (YYYY-MM-DD)",
-    "list[str]": "a list of texts",
-    "list[int]": "a list of whole numbers",
+    "int": ("bilangan bulat", "a whole number"),
+    "bool": ("true atau false", "true or false"),
+    "str": ("teks", "text"),
+    "date": ("tanggal (YYYY-MM-DD)", "a date (YYYY-MM-DD)"),
+    "list[str]": ("daftar teks", "a list of texts"),
+    "list[int]": ("daftar bilangan bulat", "a list of whole numbers"),
 }
+_BY_TYPE_EXPECTED = ("pemetaan jenis usaha ke nilai", "a mapping of business types to values")
 _PLACEHOLDER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _FORMAT_FIELDS = sorted(
     {
@@ -74,9 +75,7 @@ _FORMAT_FIELDS = sorted(
 )
 
 
-def load_ruleset(
-    text: str, file: str, registry: Registry, *, plugin: str = "<direct>"
-) -> Ruleset:
+def load_ruleset(text: str, file: str, registry: Registry, *, plugin: str = "<direct>") -> Ruleset:
     """Load and check one ruleset file.
 
     :param text: the file's content.
@@ -203,6 +202,7 @@ class _Checker:
         examples = self._examples()
         if self.problems:
             raise RulesetError(self.problems)
+        id_pos = self.located.where(("ruleset",))
         return Ruleset(
             id=self.spec.ruleset,
             title=self.spec.title,
@@ -214,6 +214,8 @@ class _Checker:
             parameters=parameters,
             rules=rules,
             examples=examples,
+            line=id_pos.line if id_pos else None,
+            column=id_pos.column if id_pos else None,
         )
 
     # parameters ----------------------------------------------------------------------------
@@ -254,7 +256,12 @@ class _Checker:
         if p.by:
             if not isinstance(value, dict):
                 self.diag(
-                    "param-value", where, name=name, expected="a mapping of business types", got=value
+                    "param-value",
+                    where,
+                    name=name,
+                    expected_id=_BY_TYPE_EXPECTED[0],
+                    expected_en=_BY_TYPE_EXPECTED[1],
+                    got=value,
                 )
                 return {}
             resolved = {}
@@ -291,7 +298,15 @@ class _Checker:
                 isinstance(v, int) and not isinstance(v, bool) for v in value
             )
         if not ok:
-            self.diag("param-value", where, name=name, expected=_EXPECTED[ptype], got=value)
+            expected_id, expected_en = _EXPECTED[ptype]
+            self.diag(
+                "param-value",
+                where,
+                name=name,
+                expected_id=expected_id,
+                expected_en=expected_en,
+                got=value,
+            )
             return None
         return tuple(value) if isinstance(value, list) else value
 
@@ -304,10 +319,21 @@ class _Checker:
             pos = self.located.where((*base, "id"))
             line = pos.line if pos else 0
             if r.id in first_line:
-                self.diag("rule-duplicate", (*base, "id"), rule=r.id, first_line=first_line[r.id])
+                # 'rule' is both the diagnostic's rule id and an argument of its message.
+                dup = self.located.diagnostic("rule-duplicate", (*base, "id"), rule=r.id)
+                self.problems.append(
+                    Diagnostic(
+                        dup.code,
+                        {"rule": r.id, "first_line": first_line[r.id]},
+                        dup.file,
+                        dup.line,
+                        dup.column,
+                        rule=r.id,
+                    )
+                )
                 continue
             first_line[r.id] = line
-            rule = self._rule(r, base, params_type, by_type, pos.line if pos else None)
+            rule = self._rule(r, base, params_type, by_type, pos)
             if rule is not None:
                 rules.append(rule)
         return tuple(rules)
@@ -318,7 +344,7 @@ class _Checker:
         base: tuple[Any, ...],
         params_type: Obj,
         by_type: frozenset[str],
-        line: int | None,
+        pos: Position | None,
     ) -> Rule | None:
         before = len(self.problems)
         applies = None
@@ -392,7 +418,8 @@ class _Checker:
             when_source=r.when,
             variants=variants,
             placeholders=placeholders,
-            line=line,
+            line=pos.line if pos else None,
+            column=pos.column if pos else None,
         )
 
     def _expr(
@@ -401,7 +428,7 @@ class _Checker:
         try:
             compiled = compile_expr(source, scope, hoister)
         except ExprError as err:
-            self._expr_problem(err, path, rule)
+            self._expr_problem(err, source, path, rule)
             return None
         if compiled.type != BOOL:
             self.diag(
@@ -409,24 +436,17 @@ class _Checker:
                 path,
                 rule=rule,
                 field=path[-1],
-                type=describe(compiled.type, "en"),
+                type_id=describe(compiled.type, "id"),
+                type_en=describe(compiled.type, "en"),
             )
             return None
         return compiled
 
-    def _expr_problem(self, err: ExprError, path: tuple[Any, ...], rule: str) -> None:
+    def _expr_problem(self, err: ExprError, source: str, path: tuple[Any, ...], rule: str) -> None:
         pos = self.located.where(path)
         line = column = None
         if pos is not None:
-            if pos.style in ("|", ">"):
-                line = pos.line + err.lineno
-                text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-                column = len(text) - len(text.lstrip(" ")) + err.col + 1
-            else:
-                line = pos.line + err.lineno - 1
-                column = (pos.column if err.lineno == 1 else 1) + err.col
-                if pos.style in ("'", '"') and err.lineno == 1:
-                    column += 1
+            line, column = _in_scalar(self.lines, pos, source, err.lineno, err.col)
         self.problems.append(
             Diagnostic(err.code, err.args_, self.located.file, line, column, rule=rule)
         )
@@ -444,31 +464,63 @@ class _Checker:
                 try:
                     parsed = list(string.Formatter().parse(getattr(text, lang)))
                 except ValueError as exc:
-                    self.diag("placeholder", path, rule=r.id, name="?", detail=str(exc))
+                    self.diag(
+                        "placeholder",
+                        path,
+                        rule=r.id,
+                        name="?",
+                        detail_id=f"kurung kurawal tidak seimbang ({exc})",
+                        detail_en=str(exc),
+                    )
                     continue
                 for _literal, name, spec, conversion in parsed:
                     if name is None:
                         continue
-                    problem = self._placeholder_problem(name, spec or "", conversion, scope, hoister)
+                    problem = self._placeholder_problem(
+                        name, spec or "", conversion, scope, hoister
+                    )
                     if problem:
-                        self.diag("placeholder", path, rule=r.id, name=name, detail=problem)
+                        self._placeholder_at(path, getattr(text, lang), name, problem, r.id)
                         continue
                     found[(name, spec or "")] = Placeholder(name, name, spec or "")
         return tuple(found.values())
 
+    def _placeholder_at(
+        self, path: tuple[Any, ...], text: str, name: str, problem: tuple[str, str], rule: str
+    ) -> None:
+        found = self.located.diagnostic(
+            "placeholder", path, rule=rule, name=name, detail_id=problem[0], detail_en=problem[1]
+        )
+        pos = self.located.where(path)
+        stripped = text.strip()
+        offset = stripped.find("{" + name)
+        if pos is not None and offset >= 0:
+            lineno = stripped.count("\n", 0, offset) + 1
+            col = offset - (stripped.rfind("\n", 0, offset) + 1)
+            line, column = _in_scalar(self.lines, pos, text, lineno, col)
+            found = Diagnostic(found.code, found.args, found.file, line, column, rule=rule)
+        self.problems.append(found)
+
     def _placeholder_problem(
         self, name: str, spec: str, conversion: str | None, scope: Scope, hoister: Hoister
-    ) -> str | None:
+    ) -> tuple[str, str] | None:
+        """What is wrong with a placeholder, in Indonesian and English; ``None`` if nothing."""
         if conversion is not None or not _PLACEHOLDER.match(name):
-            return "must be a name such as {applicant.age} or {params.min_age}"
+            return (
+                "harus berupa nama seperti {applicant.age} atau {params.min_age}",
+                "must be a name such as {applicant.age} or {params.min_age}",
+            )
         if spec not in ("", "rupiah"):
-            return "the only format is ':rupiah'"
+            return ("satu-satunya format adalah ':rupiah'", "the only format is ':rupiah'")
         try:
             compile_expr(name, scope, hoister)
         except ExprError as err:
-            return _expr_error_text(err)
+            return render(err.code, "id", **err.args_), render(err.code, "en", **err.args_)
         if not name.startswith("params.") and name not in hoister.entries:
-            return "must be a value that is always present (not inside an optional value)"
+            return (
+                "harus berupa nilai yang selalu ada (bukan di dalam nilai yang bisa kosong)",
+                "must be a value that is always present (not inside an optional value)",
+            )
         return None
 
     # examples ------------------------------------------------------------------------------
@@ -502,14 +554,18 @@ class _Checker:
             try:
                 app = Application.model_validate(data)
             except ValidationError as exc:
-                origin = ("applications", ex.given) if isinstance(ex.given, str) else (*base, "given")
+                origin = (
+                    ("applications", ex.given) if isinstance(ex.given, str) else (*base, "given")
+                )
                 for e in exc.errors():
                     loc = tuple(e["loc"])
                     dotted = ".".join(str(p) for p in loc)
                     overridden = any(dotted.startswith(key) for key in ex.set)
-                    where = (*base, "set", next(k for k in ex.set if dotted.startswith(k))) if (
-                        overridden
-                    ) else (*origin, *loc)
+                    where = (
+                        (*base, "set", next(k for k in ex.set if dotted.startswith(k)))
+                        if (overridden)
+                        else (*origin, *loc)
+                    )
                     self.diag(
                         "example-invalid",
                         where,
@@ -519,6 +575,12 @@ class _Checker:
                     )
                 continue
             pos = self.located.where(base)
+            positions: dict[str, tuple[int, int]] = {}
+            for kind in ("failed", "passed"):
+                for j, rid in enumerate(getattr(ex.expect, kind)):
+                    at = self.located.where((*base, "expect", kind, j))
+                    if at is not None:
+                        positions.setdefault(rid, (at.line, at.column))
             result.append(
                 Example(
                     ex.name,
@@ -528,6 +590,7 @@ class _Checker:
                     self.spec.ruleset,
                     self.located.file,
                     pos.line if pos else None,
+                    positions,
                 )
             )
         return tuple(result)
@@ -558,15 +621,49 @@ def _set_path(data: Any, dotted: str, value: Any) -> str | None:
     return None
 
 
+def _in_scalar(
+    lines: list[str], pos: Position, source: str, lineno: int, col: int
+) -> tuple[int, int]:
+    """The file line and column of ``(lineno, col)`` (1-based, 0-based) in ``source.strip()``.
+
+    ``source`` is the value of the YAML scalar at ``pos``. YAML drops indentation and folds line
+    breaks into spaces (``>`` blocks, multi-line plain and quoted scalars) but keeps every other
+    character, so the place is found by counting the non-blank characters before it in the value
+    and walking the same number of non-blank characters through the file.
+    """
+    text = source.strip()
+    rows = _LINE_BREAK.split(text)
+    head = "".join(rows[: lineno - 1]) + (rows[lineno - 1][:col] if 0 < lineno <= len(rows) else "")
+    skip = sum(not c.isspace() for c in head)
+    total = sum(not c.isspace() for c in text)
+    past_end = skip >= total
+    if past_end:
+        if total == 0:
+            return pos.line, pos.column
+        skip = total - 1  # just after the last character
+    if pos.style in ("|", ">"):
+        row, start = pos.line, 0  # the content starts on the line after the indicator
+    else:
+        row, start = pos.line - 1, pos.column - 1 + (pos.style in ("'", '"'))
+    seen = 0
+    for r in range(row, len(lines)):
+        text_line = lines[r]
+        for c in range(start if r == row else 0, len(text_line)):
+            if text_line[c].isspace():
+                continue
+            if seen == skip:
+                return r + 1, c + 1 + past_end
+            seen += 1
+    return pos.line, pos.column
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _period_text(p: Period) -> str:
     return f"{p.start}..{p.until or ''}"
-
-
-def _expr_error_text(err: ExprError) -> str:
-    return render(err.code, "en", **err.args_)
 
 
 def rule_ids(rulesets: Mapping[str, Ruleset]) -> dict[str, str]:
     """Every rule id, with the ruleset it belongs to."""
     return {rule.id: rs.id for rs in rulesets.values() for rule in rs.rules}
-
