@@ -127,7 +127,10 @@ def _pydantic_diagnostics(located: Located, exc: ValidationError) -> list[Diagno
         loc = tuple(err["loc"])
         rule = _rule_id_at(located, loc)
         kind = err["type"]
-        if kind == "missing":
+        if kind == "string_too_short" and loc and loc[-1] == "reference":
+            what = f"rule '{rule}'" if rule is not None else ".".join(str(p) for p in loc[:-1])
+            diag = located.diagnostic("reference-missing", loc, rule=rule, what=what)
+        elif kind == "missing":
             parent, name = loc[:-1], loc[-1]
             if name == "reference" and rule is not None:
                 diag = located.diagnostic(
