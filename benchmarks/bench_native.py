@@ -80,15 +80,77 @@ REGENCIES: dict[str, tuple[str, tuple[str, ...], int]] = {
     "6474": ("Bontang", ("Bontang Utara", "Bontang Selatan", "Bontang Barat"), 5),
 }
 CITIES = frozenset({"6471", "6472", "6474"})
-VILLAGES = ("Sidodadi", "Karang Asam", "Loa Bakung", "Margasari", "Sukarame", "Gunung Elai",
-            "Telaga Sari", "Teluk Lerong", "Mangkupalas", "Rapak Dalam", "Sumber Rejo")
+VILLAGES = (
+    "Sidodadi",
+    "Karang Asam",
+    "Loa Bakung",
+    "Margasari",
+    "Sukarame",
+    "Gunung Elai",
+    "Telaga Sari",
+    "Teluk Lerong",
+    "Mangkupalas",
+    "Rapak Dalam",
+    "Sumber Rejo",
+)
 
-FEMALE = ("Siti", "Nur", "Dewi", "Sri", "Rina", "Yohana", "Maria", "Aisyah", "Fitri", "Wati",
-          "Hasnah", "Mariani", "Jumiati", "Ernawati", "Susanti", "Lestari", "Indah", "Rahmawati")
-MALE = ("Ahmad", "Andi", "Budi", "Muhammad", "Rizky", "Agus", "Hendra", "Yusuf", "Petrus",
-        "Samsul", "Darmawan", "Rudi", "Joko", "Irwan", "Abdul", "Syahrul", "Hamzah", "Yohanes")
-FAMILY = ("Saputra", "Santoso", "Hidayat", "Rahman", "Lusi", "Fauzi", "Setiawan", "Wijaya",
-          "Kurniawan", "Hasanuddin", "Nugroho", "Pratama", "Lahang", "Pasinringi", "Gani")
+FEMALE = (
+    "Siti",
+    "Nur",
+    "Dewi",
+    "Sri",
+    "Rina",
+    "Yohana",
+    "Maria",
+    "Aisyah",
+    "Fitri",
+    "Wati",
+    "Hasnah",
+    "Mariani",
+    "Jumiati",
+    "Ernawati",
+    "Susanti",
+    "Lestari",
+    "Indah",
+    "Rahmawati",
+)
+MALE = (
+    "Ahmad",
+    "Andi",
+    "Budi",
+    "Muhammad",
+    "Rizky",
+    "Agus",
+    "Hendra",
+    "Yusuf",
+    "Petrus",
+    "Samsul",
+    "Darmawan",
+    "Rudi",
+    "Joko",
+    "Irwan",
+    "Abdul",
+    "Syahrul",
+    "Hamzah",
+    "Yohanes",
+)
+FAMILY = (
+    "Saputra",
+    "Santoso",
+    "Hidayat",
+    "Rahman",
+    "Lusi",
+    "Fauzi",
+    "Setiawan",
+    "Wijaya",
+    "Kurniawan",
+    "Hasanuddin",
+    "Nugroho",
+    "Pratama",
+    "Lahang",
+    "Pasinringi",
+    "Gani",
+)
 
 BUSINESS_TYPES = ("food", "drinks", "fried_snacks", "chicken_farming", "cake_making", "workshop")
 # Skills that make a type fit (they mirror fit.relevant_skills; the baseline reads the book's).
@@ -102,8 +164,18 @@ SKILLS_FOR = {
 }
 OTHER_SKILLS = ("sewing", "farming", "fishing", "driving", "carpentry", "weaving", "hairdressing")
 ALL_SKILLS = tuple(sorted({s for v in SKILLS_FOR.values() for s in v} | set(OTHER_SKILLS)))
-GOOD_OCCUPATIONS = ("homemaker", "farmer", "fisher", "laborer", "trader", "driver",
-                    "craftsperson", "none", "other", "private_employee")
+GOOD_OCCUPATIONS = (
+    "homemaker",
+    "farmer",
+    "fisher",
+    "laborer",
+    "trader",
+    "driver",
+    "craftsperson",
+    "none",
+    "other",
+    "private_employee",
+)
 GOOD_OCCUPATION_WEIGHTS = (30, 10, 6, 18, 14, 6, 5, 6, 3, 2)
 BANKS = ("bankaltimtara", "bankaltimtara", "bankaltimtara", "bri", "bni", "mandiri")
 
@@ -237,8 +309,10 @@ def make_nik(regency: str, district: int, born: date, sex: str, serial: int) -> 
 
 def make_kk(rng: Random, regency: str, district: int, on: date) -> str:
     issued = date.fromordinal(rng.randint(date(2005, 1, 1).toordinal(), on.toordinal() - 30))
-    return (f"{regency}{district:02d}{issued.day:02d}{issued.month:02d}{issued.year % 100:02d}"
-            f"{rng.randint(1, 9999):04d}")
+    return (
+        f"{regency}{district:02d}{issued.day:02d}{issued.month:02d}{issued.year % 100:02d}"
+        f"{rng.randint(1, 9999):04d}"
+    )
 
 
 def _price(rng: Random, base: int) -> int:
@@ -325,8 +399,9 @@ def make_application(rng: Random, index: int, scenario: str, on: date) -> dict[s
     if scenario == "child_out_of_school":
         out_of_school = len(child_ages)
         child_ages.append(rng.randint(7, min(18, max_child_age)))
-    for i, child_age in enumerate(sorted(child_ages, reverse=True) if out_of_school is None
-                                  else child_ages):
+    for i, child_age in enumerate(
+        sorted(child_ages, reverse=True) if out_of_school is None else child_ages
+    ):
         child_sex = rng.choice(("male", "female"))
         child: dict[str, Any] = {
             "name": f"{rng.choice(MALE if child_sex == 'male' else FEMALE)} {family}",
@@ -343,12 +418,14 @@ def make_application(rng: Random, index: int, scenario: str, on: date) -> dict[s
         members.append(child)
     if rng.random() < 0.1:
         parent_sex = rng.choice(("male", "female"))
-        members.append({
-            "name": rng.choice(MALE if parent_sex == "male" else FEMALE),
-            "birth_date": birth_date_for_age(rng, age + rng.randint(20, 35), on).isoformat(),
-            "sex": parent_sex,
-            "relation": "parent",
-        })
+        members.append(
+            {
+                "name": rng.choice(MALE if parent_sex == "male" else FEMALE),
+                "birth_date": birth_date_for_age(rng, age + rng.randint(20, 35), on).isoformat(),
+                "sex": parent_sex,
+                "relation": "parent",
+            }
+        )
 
     aid_history: list[dict[str, Any]] = []
     if rng.random() < 0.5:
@@ -375,8 +452,9 @@ def make_application(rng: Random, index: int, scenario: str, on: date) -> dict[s
         extra = rng.sample(ALL_SKILLS, rng.randint(0, 2))
         skills += [s for s in extra if s not in skills]
         certificates = [skills[0]] if rng.random() < 0.15 else []
-    interests = [business_type] + [t for t in rng.sample(BUSINESS_TYPES, rng.randint(0, 2))
-                                   if t != business_type]
+    interests = [business_type] + [
+        t for t in rng.sample(BUSINESS_TYPES, rng.randint(0, 2)) if t != business_type
+    ]
     existing_business, experience = None, 0
     if rng.random() < 0.35:
         existing_business, experience = business_type, 1
@@ -506,9 +584,17 @@ RULE_IDS = (
     "referrals.licensing_marketing",
 )
 # Failed rule (index into RULE_IDS) -> agency it refers to.
-REFERS = ((9, "bankaltimtara"), (14, "disnakertrans"), (15, "disnakertrans"),
-          (20, "public_works"), (21, "public_works"), (22, "public_works"),
-          (23, "pkh_facilitator"), (24, "disdukcapil"), (25, "disperindagkop"))
+REFERS = (
+    (9, "bankaltimtara"),
+    (14, "disnakertrans"),
+    (15, "disnakertrans"),
+    (20, "public_works"),
+    (21, "public_works"),
+    (22, "public_works"),
+    (23, "pkh_facilitator"),
+    (24, "disdukcapil"),
+    (25, "disperindagkop"),
+)
 # Score rules per business type: interest 40, skill 30, existing business 20, and one asset 30.
 MAX_SCORE = 40 + 30 + 20 + 30
 ASSET_RULE = dict.fromkeys(BUSINESS_TYPES, "fit.kitchen") | {
@@ -518,8 +604,14 @@ ASSET_RULE = dict.fromkeys(BUSINESS_TYPES, "fit.kitchen") | {
 SCORE_RULES = {
     t: ("fit.interest", "fit.skill", "fit.existing_business", ASSET_RULE[t]) for t in BUSINESS_TYPES
 }
-POINTS = {"fit.interest": 40, "fit.skill": 30, "fit.existing_business": 20,
-          "fit.cage_space": 30, "fit.kitchen": 30, "fit.workshop_space": 30}
+POINTS = {
+    "fit.interest": 40,
+    "fit.skill": 30,
+    "fit.existing_business": 20,
+    "fit.cage_space": 30,
+    "fit.kitchen": 30,
+    "fit.workshop_space": 30,
+}
 SKILL_TRAINING_TYPES = frozenset(BUSINESS_TYPES) - {"workshop"}
 # Values read from the application (what a finding shows), in the order the baseline reports them.
 VALUE_PATHS = (
@@ -688,8 +780,11 @@ def baseline_decide(app: Application, on: date) -> BaselineResult:
         skill = _overlaps(skills, relevant) or _overlaps(certificates, relevant)
         runs = existing == t and experience >= min_exp
         asset = cage if t == "chicken_farming" else workshop_space if t == "workshop" else kitchen
-        score = (40 if interest else 0) + (30 if skill else 0) + (20 if runs else 0) + (
-            30 if asset else 0
+        score = (
+            (40 if interest else 0)
+            + (30 if skill else 0)
+            + (20 if runs else 0)
+            + (30 if asset else 0)
         )
         percent = score * 100 // MAX_SCORE
         fit.append((t, score, MAX_SCORE, percent, (interest, skill, runs, asset)))
@@ -733,8 +828,9 @@ def baseline_decide(app: Application, on: date) -> BaselineResult:
         total >= p.min_aid,
         total <= p.max_aid,
         not any(is_cash),
-        all(item.category in allowed for item, cash in zip(items, is_cash, strict=True)
-            if not cash),
+        all(
+            item.category in allowed for item, cash in zip(items, is_cash, strict=True) if not cash
+        ),
         clean_water,
         sanitation,
         not slum,
@@ -760,9 +856,31 @@ def baseline_decide(app: Application, on: date) -> BaselineResult:
         outcome, aid = "approved", total
     referrals = tuple((agency, RULE_IDS[i]) for i, agency in REFERS if results[i] is False)
     values = (
-        dtks, decile, pkh, nik_province, nik_regency, regency, age, occupation, planned_percent,
-        yard, dense, kitchen, skills, certificates, total, clean_water, sanitation, slum,
-        nik_birth, nik_sex, kk_applicant, kk_household, existing, experience, interests,
+        dtks,
+        decile,
+        pkh,
+        nik_province,
+        nik_regency,
+        regency,
+        age,
+        occupation,
+        planned_percent,
+        yard,
+        dense,
+        kitchen,
+        skills,
+        certificates,
+        total,
+        clean_water,
+        sanitation,
+        slum,
+        nik_birth,
+        nik_sex,
+        kk_applicant,
+        kk_household,
+        existing,
+        experience,
+        interests,
         workshop_space,
     )
     return BaselineResult(app.id, outcome, aid, results, tuple(fit), referrals, values)
@@ -883,8 +1001,10 @@ def check_agreement(
         if diffs:
             bad += 1
             if len(reports) < 20:
-                reports.append(f"  {app.id} ({scenario}, {app.plan.business_type}):\n    "
-                               + "\n    ".join(diffs))
+                reports.append(
+                    f"  {app.id} ({scenario}, {app.plan.business_type}):\n    "
+                    + "\n    ".join(diffs)
+                )
         mix[(scenario, d.outcome.value)] += 1
         referrals.update(r.agency for r in d.referrals)
     if bad:
@@ -998,14 +1118,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=20_000, help="applications (default 20000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per mode; best counts")
-    parser.add_argument("--on", type=date.fromisoformat, default=DEFAULT_ON,
-                        help="date the rules are applied for (default 2025-06-01)")
-    parser.add_argument("--explain-n", type=int, default=4_000,
-                        help="applications timed in the slow modes (c) and (d); 0 = all of --n"
-                             " (default 4000, to keep the default run under a minute)")
+    parser.add_argument(
+        "--on",
+        type=date.fromisoformat,
+        default=DEFAULT_ON,
+        help="date the rules are applied for (default 2025-06-01)",
+    )
+    parser.add_argument(
+        "--explain-n",
+        type=int,
+        default=4_000,
+        help="applications timed in the slow modes (c) and (d); 0 = all of --n"
+        " (default 4000, to keep the default run under a minute)",
+    )
     parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: last)")
-    parser.add_argument("--keep-gc", action="store_true",
-                        help="keep the garbage collector on while timing (default: off, as timeit)")
+    parser.add_argument(
+        "--keep-gc",
+        action="store_true",
+        help="keep the garbage collector on while timing (default: off, as timeit)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeat < 1:
@@ -1038,24 +1169,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     explain_n = args.n if args.explain_n <= 0 else min(args.n, args.explain_n)
     sizes = {m.key: explain_n if m.subset else args.n for m in MODES}
-    times = time_modes(MODES, {"apps": apps, "records": records}, sizes, args.on, book,
-                       args.repeat, args.keep_gc)
+    times = time_modes(
+        MODES, {"apps": apps, "records": records}, sizes, args.on, book, args.repeat, args.keep_gc
+    )
 
     base_us = min(times["baseline"]) / sizes["baseline"] * 1e6
     rows = []
     for m in MODES:
         best = min(times[m.key])
         us = best / sizes[m.key] * 1e6
-        rows.append({
-            "mode": m.key,
-            "label": m.label,
-            "applications": sizes[m.key],
-            "best_s": best,
-            "apps_per_s": sizes[m.key] / best,
-            "us_per_app": us,
-            "median_us_per_app": sorted(times[m.key])[len(times[m.key]) // 2] / sizes[m.key] * 1e6,
-            "vs_baseline": us / base_us,
-        })
+        rows.append(
+            {
+                "mode": m.key,
+                "label": m.label,
+                "applications": sizes[m.key],
+                "best_s": best,
+                "apps_per_s": sizes[m.key] / best,
+                "us_per_app": us,
+                "median_us_per_app": sorted(times[m.key])[len(times[m.key]) // 2]
+                / sizes[m.key]
+                * 1e6,
+                "vs_baseline": us / base_us,
+            }
+        )
 
     outcomes: Counter[str] = Counter()
     for (_, outcome), count in mix.items():
@@ -1090,19 +1226,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
 
     if args.json:
-        print(json.dumps({**meta, "results": rows, "total_s": time.perf_counter() - wall},
-                         indent=2))
+        print(
+            json.dumps({**meta, "results": rows, "total_s": time.perf_counter() - wall}, indent=2)
+        )
         return 0
 
     print("bansos_rules native engine vs hand-written baseline")
     print(f"python {meta['python']} ({meta['implementation']}) on {meta['platform']}")
     print(f"package {meta['package']}")
     pinned = f"pinned to CPU {cpu}" if cpu is not None else "not pinned"
-    print(f"single thread, {pinned}, gc {'on' if args.keep_gc else 'off'} while timing,"
-          f" best of {args.repeat} round-robin runs")
-    print(f"rules: {meta['rules']} requirement rules (layout.rules), {meta['score_slots']}"
-          f" score slots (layout.scores), {meta['business_types']} business types,"
-          f" rulesets {', '.join(meta['rulesets'])}")
+    print(
+        f"single thread, {pinned}, gc {'on' if args.keep_gc else 'off'} while timing,"
+        f" best of {args.repeat} round-robin runs"
+    )
+    print(
+        f"rules: {meta['rules']} requirement rules (layout.rules), {meta['score_slots']}"
+        f" score slots (layout.scores), {meta['business_types']} business types,"
+        f" rulesets {', '.join(meta['rulesets'])}"
+    )
     print(f"N={args.n} applications, seed {args.seed}, rules in force on {meta['on']}")
     print()
     print("mix (scenario: outcomes by the engine)")
@@ -1116,22 +1257,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("  outcomes: " + _show(meta["outcomes"]))
     print("  referrals: " + (_show(meta["referrals"]) or "none"))
     print()
-    print(f"setup: generate {generated_s:.2f} s, validate {validated_s:.2f} s,"
-          f" agreement check {checked_s:.2f} s")
-    print(f"agreement: baseline == engine on outcome, aid value, {len(RULE_IDS)} rule results,"
-          f" {len(layout.scores)} score results, fit of {len(BUSINESS_TYPES)} types, referrals and"
-          f" values read, for all {args.n} applications; every scenario fails exactly its rule")
+    print(
+        f"setup: generate {generated_s:.2f} s, validate {validated_s:.2f} s,"
+        f" agreement check {checked_s:.2f} s"
+    )
+    print(
+        f"agreement: baseline == engine on outcome, aid value, {len(RULE_IDS)} rule results,"
+        f" {len(layout.scores)} score results, fit of {len(BUSINESS_TYPES)} types, referrals and"
+        f" values read, for all {args.n} applications; every scenario fails exactly its rule"
+    )
     print()
     header = f"{'mode':<40} {'apps':>6} {'apps/s':>10} {'us/app':>9} {'median':>9} {'x base':>7}"
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row['label']:<40} {row['applications']:>6} {row['apps_per_s']:>10,.0f}"
-              f" {row['us_per_app']:>9.2f} {row['median_us_per_app']:>9.2f}"
-              f" {row['vs_baseline']:>7.2f}")
+        print(
+            f"{row['label']:<40} {row['applications']:>6} {row['apps_per_s']:>10,.0f}"
+            f" {row['us_per_app']:>9.2f} {row['median_us_per_app']:>9.2f}"
+            f" {row['vs_baseline']:>7.2f}"
+        )
     print()
-    print("us/app = best run / applications; median = median run; x base = us/app divided by"
-          " the baseline's in this run")
+    print(
+        "us/app = best run / applications; median = median run; x base = us/app divided by"
+        " the baseline's in this run"
+    )
     if explain_n < args.n:
         print(f"(c) and (d) timed on the first {explain_n} applications (--explain-n)")
     print(f"total {time.perf_counter() - wall:.1f} s")

@@ -212,6 +212,8 @@ def test_rulesets_examples_plugins_and_schema(capsys: pytest.CaptureFixture[str]
 
     code, out, _ = run(capsys, "examples")
     assert code == ExitCode.OK
+    assert out.strip().endswith("lulus, 0 gagal")
+    code, out, _ = run(capsys, "examples", "--lang", "en")
     assert out.strip().endswith("passed, 0 failed")
 
     code, out, _ = run(capsys, "plugins", "--format", "json")
@@ -231,3 +233,50 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["evaluate", str(EXAMPLES), "--on", "June"])
     assert info.value.code == ExitCode.USAGE
     assert "is not a date" in capsys.readouterr().err
+
+
+def test_standard_input_is_read_as_json_lines(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    lines = json.dumps(base_application_data()) + "\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    code, out, _ = run(capsys, "evaluate", "-", "--lang", "en")
+    assert code == ExitCode.OK
+    assert "APPROVED" in out
+    assert "Summary: 1 records = 1 decided" in out
+
+
+def test_an_unreadable_file_does_not_stop_the_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(
+        capsys,
+        "evaluate",
+        str(EXAMPLES),
+        str(tmp_path / "missing.jsonl"),
+        str(EXAMPLES),
+        "--lang",
+        "en",
+        "--on",
+        "2025-06-01",
+    )
+    assert code == ExitCode.UNREADABLE_INPUT
+    assert "missing.jsonl: cannot read" in err
+    assert "Summary: 28 records = 28 decided" in out
+    assert "1 unreadable file(s)" in out
+
+
+def test_only_without_rulesets_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["evaluate", str(EXAMPLES), "--only"])
+    assert info.value.code == ExitCode.USAGE
+    assert "--only needs --rulesets" in capsys.readouterr().err
+
+
+def test_csv_columns_that_conflict_are_reported() -> None:
+    with pytest.raises(ValueError, match="conflicts"):
+        unflatten({"plan.items.0.name": "A", "plan": "x"})
+    with pytest.raises(ValueError, match="conflicts"):
+        unflatten({"plan": "x", "plan.items.0.name": "A"})

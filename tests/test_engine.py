@@ -218,3 +218,16 @@ def test_engine_source_is_inspectable() -> None:
     source = builtin_book().engine().source
     assert source.startswith("def decide(APP, TODAY, PV, PVB):")
     assert "import" not in source
+
+
+def test_placeholders_may_name_the_business_type_and_the_date() -> None:
+    text = ruleset_text(
+        rule(
+            "False",
+            extra="reason: {id: '{business_type} pada {today}',"
+            " en: '{business_type} on {today}'}\n",
+        ).replace("  reason: {id: gagal, en: failed}\n", "")
+    )
+    (finding,) = book_of(text).evaluate(base_application(), on=ON).findings
+    assert finding.message.en == "food on 2025-06-01"
+    assert finding.message.id == "food pada 2025-06-01"

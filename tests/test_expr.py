@@ -236,3 +236,18 @@ def test_compiled_rules_compute_what_they_say(
     book = book_of(ruleset_text(rule(check_source)))
     decision = book.evaluate(base_application(**changes), on=date(2025, 6, 1))
     assert decision.results == (expected,)
+
+
+def test_a_guard_narrows_any_expression_not_only_paths() -> None:
+    source = (
+        "min(m.age for m in household.members) is not None"
+        " and min(m.age for m in household.members) >= 18"
+    )
+    assert check(source).type == BOOL
+
+
+def test_list_types_read_naturally() -> None:
+    from bansos_rules.ruleset.types import describe
+
+    assert describe(Seq(INT)) == "a list of whole numbers"
+    assert describe(Seq(INT), "id") == "daftar bilangan bulat"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from bansos_rules import Application
 from bansos_rules.ruleset._yaml import load_yaml
 from bansos_rules.ruleset.schema import ruleset_json_schema
@@ -39,8 +40,9 @@ def test_every_ruleset_validates_against_the_schema(path: Path) -> None:
 
 def test_the_schema_refuses_an_unknown_field() -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    bad = {"ruleset": "x", "title": {"id": "a", "en": "b"}, "refrence": 1}
     with pytest.raises(jsonschema.ValidationError, match="refrence"):
-        jsonschema.validate({"ruleset": "x", "title": {"id": "a", "en": "b"}, "refrence": 1}, schema)
+        jsonschema.validate(bad, schema)
 
 
 def test_application_schema_describes_the_model() -> None:

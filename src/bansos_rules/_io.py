@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 import types
 import typing
 from collections.abc import Iterator
@@ -69,12 +70,15 @@ def read_records(
     :param shown: the name to show in messages.
     :raises UnreadableInput: when the file as a whole cannot be read.
     """
-    name = shown or str(path)
-    fmt = fmt or detect_format(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnreadableInput(f"{name}: cannot read: {exc}") from exc
+    if str(path) == "-":
+        name, fmt, text = "<stdin>", fmt or "jsonl", sys.stdin.read()
+    else:
+        name = shown or str(path)
+        fmt = fmt or detect_format(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UnreadableInput(f"{name}: cannot read: {exc}") from exc
     if fmt == "jsonl":
         yield from _jsonl(text, name)
     elif fmt == "json":
@@ -166,6 +170,8 @@ def _put(node: dict[str, Any], parts: list[str], value: Any, header: str) -> Non
         if not isinstance(child, dict):
             raise ValueError(f"column {header!r} conflicts with another column")
         node = child
+    if parts[-1] in node:
+        raise ValueError(f"column {header!r} conflicts with another column")
     node[parts[-1]] = value
 
 

@@ -12,8 +12,8 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -186,14 +186,22 @@ class Layout:
         return found
 
     def message(
-        self, rule: Rule, status: Status, values: Mapping[str, Any], thresholds: Mapping[str, Any]
+        self,
+        rule: Rule,
+        status: Status,
+        values: Mapping[str, Any],
+        thresholds: Mapping[str, Any],
+        context: Mapping[str, Any] = MappingProxyType({}),
     ) -> Text:
-        """The message of ``rule`` for ``status``, with its placeholders filled in."""
+        """The message of ``rule`` for ``status``, with its placeholders filled in.
+
+        :param context: ``business_type`` and ``today``, for placeholders that name them.
+        """
         key = (rule.id, status)
         template = self._messages.get(key)
         if template is None:
             template = self._messages[key] = _Template.of(rule, status)
-        return template.fill(values, thresholds)
+        return template.fill(values, thresholds, context)
 
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)(?::(rupiah))?\}")
@@ -232,7 +240,9 @@ class _Template:
             )
         return Text(text_id, text_en)
 
-    def fill(self, values: Mapping[str, Any], thresholds: Mapping[str, Any]) -> Text:
+    def fill(
+        self, values: Mapping[str, Any], thresholds: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> Text:
         if self.constant is not None:
             return self.constant
         texts = []
@@ -243,6 +253,8 @@ class _Template:
                 if path is not None:
                     if path.startswith("params."):
                         value = thresholds.get(path[7:])
+                    elif path in context:
+                        value = context[path]
                     else:
                         value = values.get(path)
                     chunks.append(format_value(value, spec, lang))

@@ -6,7 +6,7 @@
     bansos-rules rulesets           list loaded rulesets (and check that they load)
     bansos-rules examples           run the rulesets' worked examples
     bansos-rules plugins            list plugins and what they contribute
-    bansos-rules schema KIND        print the JSON Schema of an application, ruleset or decision
+    bansos-rules schema KIND        print the JSON Schema of an application or a ruleset file
 """
 
 from __future__ import annotations
@@ -107,7 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("examples", parents=[common], help="run the rulesets' worked examples")
     ex.add_argument("--engine", default="native")
 
-    pl = sub.add_parser("plugins", parents=[common], help="list plugins")
+    pl = sub.add_parser("plugins", help="list plugins")
+    pl.add_argument(
+        "--block", action="append", default=[], metavar="PLUGIN", help="do not load this plugin"
+    )
     pl.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
 
     sc = sub.add_parser("schema", help="print a JSON Schema")
@@ -117,7 +120,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "only", False) and not args.rulesets:
+        parser.error("--only needs --rulesets: with neither, no rule would be loaded")
     try:
         return int(_dispatch(args))
     except RulesetError as exc:
@@ -190,7 +196,7 @@ def _plugins(args: argparse.Namespace) -> ExitCode:
         ]
         print(json.dumps({"plugins": rows, "engines": list(engines)}, indent=2))
         return ExitCode.OK
-    for info in plugins.info.values():
+    for info in sorted(plugins.info.values(), key=lambda i: not i.builtin):
         origin = info.distribution or "?"
         if info.version:
             origin += f" {info.version}"
@@ -243,23 +249,29 @@ def _rulesets(book: RuleBook, args: argparse.Namespace) -> ExitCode:
 def _examples(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     from bansos_rules.examples import run_examples
 
+    lang: Lang = args.lang
     counts: Counter[bool] = Counter()
     for result in run_examples(book, engine=args.engine):
         counts[result.ok] += 1
-        if result.ok:
-            print(f"ok    {result.location}  {result.example.name}")
-        else:
-            print(f"FAIL  {result.location}  {result.example.name}")
-            for problem in result.mismatches:
-                print(f"        {problem}")
-    print(f"{counts[True]} passed, {counts[False]} failed")
+        mark = label("example_ok" if result.ok else "example_failed", lang)
+        print(f"{mark:6}{result.location}  {result.example.name}")
+        for problem in result.mismatches:
+            print(f"        {problem}")
+    print(f"{counts[True]} {label('passed', lang)}, {counts[False]} {label('failed', lang)}")
     return ExitCode.EXAMPLES_FAILED if counts[False] else ExitCode.OK
 
 
-def _records(args: argparse.Namespace) -> Iterator[tuple[str, int, Any, str | None]]:
+def _records(
+    args: argparse.Namespace, counts: Counter[str]
+) -> Iterator[tuple[str, int, Any, str | None]]:
+    """Every record of every input file; a file that cannot be read is reported and skipped."""
     for file in args.files:
-        for record in read_records(file, args.input_format, shown=path_of(file)):
-            yield record.where, record.number, record.data, record.problem
+        try:
+            for record in read_records(file, args.input_format, shown=path_of(file)):
+                yield record.where, record.number, record.data, record.problem
+        except UnreadableInput as exc:
+            counts["unreadable"] += 1
+            print(f"error: {exc}", file=sys.stderr)
 
 
 def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
@@ -268,7 +280,7 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     engine = book.engine(args.engine)
     counts: Counter[str] = Counter()
     try:
-        for where, _number, data, problem in _records(args):
+        for where, _number, data, problem in _records(args, counts):
             counts["records"] += 1
             if problem is not None:
                 counts["invalid"] += 1
@@ -289,6 +301,8 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
         if args.output:
             out.close()
     _summary(counts, lang, sys.stderr if args.fmt == "jsonl" or args.output else sys.stdout)
+    if counts["unreadable"]:
+        return ExitCode.UNREADABLE_INPUT
     return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
 
 
@@ -304,10 +318,13 @@ def _write(
 def _summary(counts: Counter[str], lang: Lang, stream: TextIO) -> None:
     decided = sum(counts[o.value] for o in Outcome)
     parts = ", ".join(f"{counts[o.value]} {label(o.value, lang).lower()}" for o in Outcome)
+    unreadable = ""
+    if counts["unreadable"]:
+        unreadable = f"; {counts['unreadable']} {label('unreadable_files', lang)}"
     print(
         f"{label('summary', lang)}: {counts['records']} {label('records', lang)} = "
         f"{decided} {label('decided', lang)} ({parts}) + "
-        f"{counts['invalid']} {label('invalid', lang)}",
+        f"{counts['invalid']} {label('invalid', lang)}{unreadable}",
         file=stream,
     )
 

@@ -338,7 +338,9 @@ class Decision(tuple[Any, ...]):
         thresholds = (
             layout.params_on(self[3]).thresholds(rule, business_type) if rule.params else _EMPTY
         )
-        message = layout.message(rule, status, values, thresholds)
+        message = layout.message(
+            rule, status, values, thresholds, {"business_type": business_type, "today": self[3]}
+        )
         return Finding(
             rule.id,
             rule.ruleset,

@@ -157,6 +157,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "invalid": ("tidak valid", "invalid"),
     "score": ("skor", "score"),
     "rule_error": ("aturan gagal dijalankan", "rule failed to run"),
+    "unreadable_files": ("berkas tidak terbaca", "unreadable file(s)"),
+    "example_ok": ("lulus", "ok"),
+    "example_failed": ("GAGAL", "FAIL"),
+    "passed": ("lulus", "passed"),
+    "failed": ("gagal", "failed"),
 }
 
 

@@ -1,10 +1,11 @@
 """Rule expressions: parse with an allow-list, type-check against the models, emit Python.
 
-An expression reads like Python (``applicant.age >= params.min_age and applicant.pkh_member``) and is
-parsed by Python's own :mod:`ast`, but only the nodes below are accepted. There is no way to import,
-call anything but a registered function, reach an attribute that is not a declared field, loop
-(a generator may only range over a list in the input, inside ``any``/``all``/``sum``/``count``/
-``min``/``max``), or build a large value (no ``**``, no string arithmetic, bounded literals and size).
+An expression reads like Python (``applicant.age >= params.min_age and applicant.pkh_member``)
+and is parsed by Python's own :mod:`ast`, but only the nodes below are accepted. There is no way
+to import, call anything but a registered function, reach an attribute that is not a declared
+field, loop (a generator may only range over a list in the input, inside ``any``/``all``/
+``sum``/``count``/``min``/``max``), or build a large value (no ``**``, no string arithmetic,
+bounded literals and size).
 
 Checking and code generation are one pass: every node is typed, and the Python source that computes
 it is built at the same time. Paths into the application that cannot fail (no optional value on
@@ -99,10 +100,13 @@ class ExprError(Exception):
         self.args_ = args
         self.lineno = getattr(node, "lineno", 1) if node is not None else 1
         self.col = getattr(node, "col_offset", 0) if node is not None else 0
-        if isinstance(node, ast.Attribute) and node.end_col_offset is not None:
+        if (
+            isinstance(node, ast.Attribute)
+            and node.end_col_offset is not None
+            and node.end_lineno == node.lineno
+        ):
             # Point at the field name after the dot, not at the start of the whole path.
-            if node.end_lineno == node.lineno:
-                self.col = node.end_col_offset - len(node.attr)
+            self.col = node.end_col_offset - len(node.attr)
         super().__init__(code)
 
 
@@ -252,7 +256,7 @@ class _Checker:
         if method is None:
             raise ExprError("expr-unsafe", node, construct=f"'{type(node).__name__}'")
         result: _R = method(node, vars_, narrowed)
-        if result.path in narrowed and isinstance(result.ty, Opt):
+        if isinstance(result.ty, Opt) and _key(node) in narrowed:
             # Known not to be None here ('x is not None and ...'): use it as its inner type.
             result = replace(result, ty=result.ty.inner, guarded=True)
         return result
@@ -639,7 +643,8 @@ class _Checker:
             raise _type_error(
                 arg,
                 f"{name}() needs items that are {describe(want)}, got {describe(elt)}",
-                f"{name}() memerlukan isi berupa {describe(want, 'id')}, bukan {describe(elt, 'id')}",
+                f"{name}() memerlukan isi berupa {describe(want, 'id')}, "
+                f"bukan {describe(elt, 'id')}",
             )
         if head is not None:
             gen_code = head
@@ -711,9 +716,7 @@ def _narrowing(node: ast.AST, *, when_true: bool) -> frozenset[str]:
     ):
         op = node.ops[0]
         if (isinstance(op, ast.IsNot) and when_true) or (isinstance(op, ast.Is) and not when_true):
-            path = _dotted(node.left)
-            if path:
-                return frozenset({path})
+            return frozenset({_key(node.left)})
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) and when_true:
         found: frozenset[str] = frozenset()
         for value in node.values:
@@ -722,13 +725,9 @@ def _narrowing(node: ast.AST, *, when_true: bool) -> frozenset[str]:
     return frozenset()
 
 
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
+def _key(node: ast.AST) -> str:
+    """How a guard names an expression: its source, normalised (``a.b``, ``min(x for x in y)``)."""
+    return ast.unparse(node)
 
 
 def _join(a: Ty, b: Ty) -> Ty | None:

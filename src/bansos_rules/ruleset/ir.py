@@ -16,6 +16,8 @@ from bansos_rules.ruleset.types import Ty
 __all__ = ["Example", "Parameter", "Period", "Placeholder", "Rule", "Ruleset", "Variant"]
 
 ANY_TYPE = "*"
+CONTEXT_PLACEHOLDERS = ("business_type", "today")
+"""Message placeholders filled from the decision rather than from values a rule read."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,11 @@ class Rule:
         for compiled in (variant.when, variant.check):
             if compiled is not None:
                 paths.extend(compiled.reads)
-        paths.extend(p.path for p in self.placeholders if not p.path.startswith("params."))
+        paths.extend(
+            p.path
+            for p in self.placeholders
+            if not p.path.startswith("params.") and p.path not in CONTEXT_PLACEHOLDERS
+        )
         return tuple(dict.fromkeys(paths))
 
     @cached_property

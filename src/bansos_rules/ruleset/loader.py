@@ -1,4 +1,4 @@
-"""Loading a ruleset file: YAML → file-format models → checked :class:`~bansos_rules.ruleset.ir.Ruleset`.
+"""Loading a ruleset file: YAML → file-format models → a checked :class:`.ir.Ruleset`.
 
 Every problem is collected as a :class:`~bansos_rules.errors.Diagnostic` with ``file:line:column``
 and the rule id where there is one; loading raises one :class:`~bansos_rules.errors.RulesetError`
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import re
 import string
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from bansos_rules.ruleset._yaml import Located, Position, load_yaml
 from bansos_rules.ruleset.expr import Compiled, ExprError, Hoister, Scope, compile_expr, suggest
 from bansos_rules.ruleset.ir import (
     ANY_TYPE,
+    CONTEXT_PLACEHOLDERS,
     Example,
     Parameter,
     Period,
@@ -237,7 +239,7 @@ class _Checker:
                 value = self._param_value(name, p, v.value, (*where, "value"))
                 periods.append(Period(v.start, v.until, value, reference or ""))
             ordered = sorted(periods, key=lambda q: q.start)
-            for a, b in zip(ordered, ordered[1:], strict=False):
+            for a, b in itertools.pairwise(ordered):
                 if a.start == b.start or (a.until is not None and a.until >= b.start):
                     index = periods.index(b)
                     self.diag(
@@ -374,7 +376,7 @@ class _Checker:
             self.diag("score-needs-points", base, rule=r.id)
         if r.kind != "score" and r.points is not None:
             self.diag("points-not-score", (*base, "points"), rule=r.id)
-        functions = {name: fn for name, fn in self.registry.functions.items()}
+        functions = dict(self.registry.functions)
         candidates: list[str | None]
         if r.kind == "score":
             candidates = [t for t in self.types if applies is None or t in applies]
@@ -515,6 +517,16 @@ class _Checker:
             )
         if spec not in ("", "rupiah"):
             return ("satu-satunya format adalah ':rupiah'", "the only format is ':rupiah'")
+        if name in CONTEXT_PLACEHOLDERS:
+            return None
+        root = name.split(".", 1)[0]
+        if root not in ("applicant", "household", "plan", "application", "params", "fit"):
+            return (
+                "hanya boleh menyebut applicant., household., plan., application., params., "
+                "fit., business_type atau today",
+                "may only name applicant., household., plan., application., params., fit., "
+                "business_type or today",
+            )
         try:
             compile_expr(name, scope, hoister)
         except ExprError as err:

@@ -90,6 +90,15 @@ _NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+_PLURALS = {
+    "int": "whole numbers",
+    "bool": "true/false values",
+    "str": "texts",
+    "date": "dates",
+    "none": "Nones",
+}
+
+
 def describe(ty: Ty, lang: Lang = "en") -> str:
     """A readable name of ``ty`` in ``lang``."""
     i = 0 if lang == "id" else 1
@@ -98,6 +107,8 @@ def describe(ty: Ty, lang: Lang = "en") -> str:
     if isinstance(ty, Opt):
         return describe(ty.inner, lang) + (" atau kosong" if lang == "id" else " or None")
     if isinstance(ty, Seq):
+        if lang == "en" and isinstance(ty.item, Prim):
+            return "a list of " + _PLURALS[ty.item.name]
         return ("daftar " if lang == "id" else "a list of ") + describe(ty.item, lang)
     assert isinstance(ty, Obj)
     return ty.name
