@@ -147,12 +147,29 @@ def test_blocking_by_environment_variable(
 
 def test_builtins_are_registered_like_any_plugin() -> None:
     plugins = load_plugins()
-    assert [name for name, _ in BUILTIN_PLUGINS] == [
-        n for n in plugins.info if n in dict(BUILTIN_PLUGINS)
-    ]
+    assert {name for name, _ in BUILTIN_PLUGINS} <= set(plugins.info)
     for name, module in BUILTIN_PLUGINS:
-        assert plugins.info[name].module == module
-        assert plugins.info[name].builtin
+        info = plugins.info[name]
+        assert (info.module, info.builtin, info.distribution) == (module, True, "bansos-rules")
+
+
+def test_contributions_are_collected_in_a_fixed_order() -> None:
+    registry, engines = load_plugins().collect()
+    assert registry.business_type_codes()[:6] == (
+        "food",
+        "drinks",
+        "fried_snacks",
+        "chicken_farming",
+        "cake_making",
+        "workshop",
+    )
+    assert [plugin for _, plugin in registry.rulesets] == [
+        "eligibility",
+        "fit",
+        "aid_caps",
+        "referrals",
+    ]
+    assert list(engines) == ["native"]
 
 
 def test_a_plugin_that_fails_to_import_is_named(
