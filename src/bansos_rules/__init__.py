@@ -16,6 +16,7 @@ with :data:`hookimpl`.
 from __future__ import annotations
 
 from bansos_rules._api import default_rules, evaluate, load_rules
+from bansos_rules._manager import PluginInfo, Plugins, load_plugins
 from bansos_rules.book import RuleBook
 from bansos_rules.decision import (
     Decision,
@@ -69,6 +70,8 @@ __all__ = [
     "Outcome",
     "PlanItem",
     "PluginError",
+    "PluginInfo",
+    "Plugins",
     "PriorAid",
     "Recommendation",
     "Referral",
@@ -79,6 +82,7 @@ __all__ = [
     "default_rules",
     "evaluate",
     "hookimpl",
+    "load_plugins",
     "load_rules",
 ]
 

@@ -104,9 +104,8 @@ class Finding(NamedTuple):
             "ruleset": self.ruleset,
             "status": self.status.value,
             "on_fail": self.on_fail,
-            "values": {k: _jsonable(v) for k, v in self.values.items()},
-            "thresholds": {k: _jsonable(v) for k, v in self.thresholds.items()},
-            "title": {"id": self.title.id, "en": self.title.en},
+            "values": _json_mapping(self.values),
+            "thresholds": _json_mapping(self.thresholds),
             "message": {"id": self.message.id, "en": self.message.en},
             "reference": self.reference,
         }
@@ -379,7 +378,17 @@ class Decision(tuple[Any, ...]):
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
+_SCALARS = frozenset({int, str, bool, type(None)})
+
+
+def _json_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every value JSON-ready; plain scalars (most of them) pass through."""
+    return {k: v if type(v) in _SCALARS else _jsonable(v) for k, v in values.items()}
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list | frozenset | set):
