@@ -59,7 +59,7 @@ def load_rules(
             _load_into(loaded, source.path, plugin, registry, problems, replace=False)
     overridden: set[str] = set()
     for path in ruleset_files(paths):
-        _load_into(loaded, path, "<path>", registry, problems, replace=True, seen=overridden)
+        _load_into(loaded, path, "--rulesets", registry, problems, replace=True, seen=overridden)
     if problems:
         raise RulesetError(problems)
     return RuleBook(tuple(loaded.values()), registry, engines)
