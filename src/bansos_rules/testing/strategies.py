@@ -16,6 +16,7 @@ raises :class:`hypothesis.errors.InvalidArgument` when the strategy is created.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -37,6 +38,7 @@ from bansos_rules.models import (
     PlanItem,
     PriorAid,
 )
+from bansos_rules.plugins import business_types as _builtin_business_types
 from bansos_rules.types import Occupation, Sex
 
 __all__ = [
@@ -101,15 +103,8 @@ _DISTRICTS: dict[str, tuple[str, ...]] = {
     "6474": ("Bontang Utara", "Bontang Selatan", "Bontang Barat"),
 }
 
-BUSINESS_TYPES: tuple[str, ...] = (
-    "food",
-    "drinks",
-    "fried_snacks",
-    "chicken_farming",
-    "cake_making",
-    "workshop",
-)
-"""The six business types of the 2025 round."""
+BUSINESS_TYPES: tuple[str, ...] = tuple(bt.code for bt in _builtin_business_types.BUSINESS_TYPES)
+"""The six business types of the 2025 round (those of the built-in plugin)."""
 
 ITEM_CATEGORIES: dict[str, tuple[str, ...]] = {
     "food": ("equipment", "raw_material", "packaging"),
@@ -151,17 +146,8 @@ _SOCIAL_AID_PROGRAMS: tuple[str, ...] = ("bpnt", "pbi_jk", "pip", "blt_dd")
 EXCLUDED_OCCUPATIONS: tuple[Occupation, ...] = ("civil_servant", "military", "police", "pensioner")
 """Occupations that exclude an applicant (civil servants, soldiers, police, pensioners)."""
 
-_ALLOWED_OCCUPATIONS: tuple[Occupation, ...] = (
-    "homemaker",
-    "none",
-    "farmer",
-    "fisher",
-    "laborer",
-    "trader",
-    "driver",
-    "craftsperson",
-    "private_employee",
-    "other",
+_ALLOWED_OCCUPATIONS: tuple[Occupation, ...] = tuple(
+    o for o in typing.get_args(Occupation) if o not in EXCLUDED_OCCUPATIONS
 )
 
 DEFAULT_REFERENCE_DATE = date(2025, 6, 1)
