@@ -191,17 +191,21 @@ class Layout:
         status: Status,
         values: Mapping[str, Any],
         thresholds: Mapping[str, Any],
-        context: Mapping[str, Any] = MappingProxyType({}),
+        business_type: str | None = None,
+        today: date | None = None,
     ) -> Text:
         """The message of ``rule`` for ``status``, with its placeholders filled in.
 
-        :param context: ``business_type`` and ``today``, for placeholders that name them.
+        :param business_type: for a ``{business_type}`` placeholder.
+        :param today: for a ``{today}`` placeholder.
         """
         key = (rule.id, status)
         template = self._messages.get(key)
         if template is None:
             template = self._messages[key] = _Template.of(rule, status)
-        return template.fill(values, thresholds, context)
+        if template.constant is not None:
+            return template.constant
+        return template.fill(values, thresholds, {"business_type": business_type, "today": today})
 
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)(?::(rupiah))?\}")

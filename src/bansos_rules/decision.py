@@ -44,6 +44,7 @@ class Status(StrEnum):
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_new_finding = tuple.__new__
 _STATUS: dict[Any, Status] = {
     True: Status.PASSED,
     False: Status.FAILED,
@@ -337,21 +338,23 @@ class Decision(tuple[Any, ...]):
         thresholds = (
             layout.params_on(self[3]).thresholds(rule, business_type) if rule.params else _EMPTY
         )
-        message = layout.message(
-            rule, status, values, thresholds, {"business_type": business_type, "today": self[3]}
-        )
-        return Finding(
-            rule.id,
-            rule.ruleset,
-            layout.title(rule),
-            status,
-            rule.on_fail,
-            rule.refer,
-            values,
-            thresholds,
-            message,
-            rule.reference,
-            result.detail if isinstance(result, RuleError) else None,
+        message = layout.message(rule, status, values, thresholds, business_type, self[3])
+        # tuple.__new__ directly: Finding's generated __new__ costs more than the rest together.
+        return _new_finding(
+            Finding,
+            (
+                rule.id,
+                rule.ruleset,
+                layout.title(rule),
+                status,
+                rule.on_fail,
+                rule.refer,
+                values,
+                thresholds,
+                message,
+                rule.reference,
+                result.detail if isinstance(result, RuleError) else None,
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
