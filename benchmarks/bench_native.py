@@ -641,6 +641,11 @@ VALUE_PATHS = (
     "applicant.business_experience_years",
     "applicant.interests",
     "applicant.assets.has_workshop_space",
+    "applicant.prior_aid",
+    "household.aid_history",
+    "applicant.bank_account",
+    "plan.items",
+    "household.members",
 )
 VALUE_INDEX = {path: i for i, path in enumerate(VALUE_PATHS)}
 
@@ -882,6 +887,11 @@ def baseline_decide(app: Application, on: date) -> BaselineResult:
         experience,
         interests,
         workshop_space,
+        a.prior_aid,
+        h.aid_history,
+        a.bank_account,
+        items,
+        h.members,
     )
     return BaselineResult(app.id, outcome, aid, results, tuple(fit), referrals, values)
 

@@ -231,3 +231,26 @@ def test_placeholders_may_name_the_business_type_and_the_date() -> None:
     (finding,) = book_of(text).evaluate(base_application(), on=ON).findings
     assert finding.message.en == "food on 2025-06-01"
     assert finding.message.id == "food pada 2025-06-01"
+
+
+def test_rules_over_lists_and_records_show_what_they_read() -> None:
+    app = base_application(applicant__prior_aid=[{"program": "kube", "year": 2023}])
+    decision = builtin_book().evaluate(app, on=ON)
+    (failed,) = decision.failed
+    assert failed.rule_id == "eligibility.no_recent_business_aid"
+    assert failed.values == {"applicant.prior_aid": app.applicant.prior_aid}
+    row = json.loads(decision.to_json())["findings"]
+    shown = next(f for f in row if f["rule"] == "eligibility.no_recent_business_aid")
+    assert shown["values"] == {
+        "applicant.prior_aid": [{"program": "kube", "year": 2023, "recipient_nik": None}]
+    }
+    bank = next(f for f in decision.findings if f.rule_id == "eligibility.bank_account")
+    assert set(bank.values) == {"applicant.bank_account"}
+
+
+def test_explanations_show_records_readably() -> None:
+    from bansos_rules.render import explain
+
+    app = base_application(applicant__prior_aid=[{"program": "kube", "year": 2023}])
+    text = explain(builtin_book().evaluate(app, on=ON), lang="en")
+    assert "applicant.prior_aid = program kube, year 2023" in text

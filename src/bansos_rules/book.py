@@ -16,7 +16,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bansos_rules.decision import Decision, Status, Text
 from bansos_rules.errors import (
@@ -293,12 +293,21 @@ def format_value(value: Any, spec: str, lang: str) -> str:
     if isinstance(value, bool):
         return ("ya" if value else "tidak") if lang == "id" else ("yes" if value else "no")
     if isinstance(value, int):
+        if spec != "rupiah" and abs(value) < 10_000:
+            return str(value)  # years, ages, counts: no digit grouping
         grouped = f"{value:,}"
         if lang == "id":
             grouped = grouped.replace(",", ".")
         return "Rp" + grouped if spec == "rupiah" else grouped
+    if isinstance(value, BaseModel):
+        return ", ".join(
+            f"{name} {format_value(v, spec, lang)}"
+            for name, v in value
+            if v is not None and v != ()
+        )
     if isinstance(value, tuple | list):
-        return ", ".join(format_value(v, spec, lang) for v in value) or "-"
+        separator = "; " if value and isinstance(value[0], BaseModel) else ", "
+        return separator.join(format_value(v, spec, lang) for v in value) or "-"
     if isinstance(value, date):
         return value.isoformat()
     if value is None:

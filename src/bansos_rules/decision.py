@@ -17,6 +17,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from pydantic import BaseModel
+
 from bansos_rules.messages import Lang
 
 if TYPE_CHECKING:
@@ -392,6 +394,8 @@ def _json_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
 def _jsonable(value: Any) -> Any:
     if type(value) in _SCALARS:
         return value
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list | frozenset | set):

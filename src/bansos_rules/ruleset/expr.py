@@ -374,7 +374,11 @@ class _Checker:
         return _R(spec.type, code, path=f"params.{name}", safe=True, root="params")
 
     def _path(self, r: _R) -> _R:
-        """Hoist a safe path into the application into a shared local, and record the read."""
+        """Hoist a safe path into the application into a shared local, and record the read.
+
+        Records and lists of records are recorded only where they are used as values (ranged
+        over, compared with None, passed to a function), not where a field is read from them.
+        """
         if not (r.safe and r.path and r.root in (*self.scope.data_roots, "fit")):
             return r
         scalar = not isinstance(strip_opt(r.ty), Obj) and not (
@@ -384,6 +388,11 @@ class _Checker:
             self.reads.append(r.path)
         local = self.hoister.local(r.path, r.code, r.ty, after_fit=r.root == "fit")
         return _R(r.ty, local, r.path, True, r.root)
+
+    def _record(self, r: _R) -> None:
+        """Record a hoisted path used as a whole value (a record, or a list of them)."""
+        if r.safe and r.path and r.root in (*self.scope.data_roots, "fit"):
+            self.reads.append(r.path)
 
     # operators ----------------------------------------------------------------------------
     def visit_BoolOp(self, node: ast.BoolOp, vars_: _Vars, narrowed: frozenset[str]) -> _R:
@@ -452,6 +461,8 @@ class _Checker:
                     f"'{op}' only compares with None; use '==' or '!=' for values",
                     f"'{op}' hanya untuk membandingkan dengan None; pakai '==' atau '!='",
                 )
+            self._record(left)
+            self._record(right)
             return
         if op in ("in", "not in"):
             if not isinstance(rt, Seq):
@@ -581,6 +592,7 @@ class _Checker:
         codes = []
         for i, (arg, want) in enumerate(zip(node.args, fn.params, strict=True), 1):
             got = self.visit(arg, vars_, narrowed)
+            self._record(got)
             if not assignable(got.ty, want):
                 raise _type_error(
                     arg,
@@ -596,6 +608,8 @@ class _Checker:
         args = node.args
         if name in ("len", "abs") or (name in ("min", "max") and len(args) > 1):
             results = [self.visit(a, vars_, narrowed) for a in args]
+            for r in results:
+                self._record(r)
             if name == "len":
                 if len(results) != 1 or not isinstance(results[0].ty, Seq):
                     raise _type_error(node, "len() takes one list", "len() memerlukan satu daftar")
@@ -626,6 +640,7 @@ class _Checker:
             elt, head, source = self._generator(arg, vars_, narrowed, counting=name == "count")
         else:
             r = self.visit(arg, vars_, narrowed)
+            self._record(r)
             if not isinstance(r.ty, Seq):
                 raise _type_error(
                     arg,
@@ -676,6 +691,7 @@ class _Checker:
                 f"nama '{var}' sudah dipakai; pilih nama lain",
             )
         source = self.visit(gen.iter, vars_, narrowed)
+        self._record(source)
         if not isinstance(source.ty, Seq):
             raise _type_error(
                 gen.iter,
