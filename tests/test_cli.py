@@ -280,3 +280,22 @@ def test_csv_columns_that_conflict_are_reported() -> None:
         unflatten({"plan.items.0.name": "A", "plan": "x"})
     with pytest.raises(ValueError, match="conflicts"):
         unflatten({"plan": "x", "plan.items.0.name": "A"})
+
+
+def test_a_batch_warns_when_one_family_card_is_approved_twice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    first = base_application_data()
+    second = base_application_data()
+    second["id"] = "KT-2025-EX02"
+    path = tmp_path / "same_kk.jsonl"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    code, out, err = run(capsys, "evaluate", str(path), "--lang", "en")
+    assert code == ExitCode.OK
+    assert out.count("APPROVED") == 2
+    kk = first["household"]["kk_number"]
+    assert f"warning: family card {kk} is approved more than once in this batch" in err
+    assert "KT-2025-EX01" in err
+    assert "KT-2025-EX02" in err
+    code, _, err = run(capsys, "evaluate", str(path))
+    assert f"peringatan: KK {kk} disetujui lebih dari sekali" in err

@@ -34,7 +34,7 @@ from bansos_rules.errors import (
     RulesetError,
     path_of,
 )
-from bansos_rules.messages import Lang, label
+from bansos_rules.messages import Lang, label, render
 from bansos_rules.render import explain
 
 __all__ = ["ExitCode", "main"]
@@ -279,6 +279,9 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     engine = book.engine(args.engine)
     counts: Counter[str] = Counter()
+    # One recipient per family card per round: rules see one application at a time, so
+    # two approvals for the same KK within this batch are pointed out here.
+    approved_by_kk: dict[str, list[str]] = {}
     try:
         for where, _number, data, problem in _records(args, counts):
             counts["records"] += 1
@@ -296,10 +299,15 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
             on = args.on or app.submitted_on or date.today()
             decision = engine.decide(app, on)
             counts[decision.outcome.value] += 1
+            if decision.outcome is Outcome.APPROVED:
+                approved_by_kk.setdefault(app.household.kk_number, []).append(app.id)
             _write(out, decision, args, lang, app.applicant.name)
     finally:
         if args.output:
             out.close()
+    for kk, ids in approved_by_kk.items():
+        if len(ids) > 1:
+            print(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)), file=sys.stderr)
     _summary(counts, lang, sys.stderr if args.fmt == "jsonl" or args.output else sys.stdout)
     if counts["unreadable"]:
         return ExitCode.UNREADABLE_INPUT

@@ -112,6 +112,13 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "tempat isian '{{{name}}}' dalam pesan: {detail_id}",
         "placeholder '{{{name}}}' in the message: {detail_en}",
     ),
+    # batches
+    "batch-same-kk": (
+        "peringatan: KK {kk} disetujui lebih dari sekali dalam batch ini ({ids}); "
+        "hanya satu penerima per KK per putaran",
+        "warning: family card {kk} is approved more than once in this batch ({ids}); "
+        "only one recipient per family card per round",
+    ),
     # examples
     "example-invalid": (
         "contoh '{example}' berisi aplikasi yang tidak valid: {detail}",
