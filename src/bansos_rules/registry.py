@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -121,7 +121,3 @@ class Registry:
     def business_type_codes(self) -> tuple[str, ...]:
         """Registered business-type codes, in registration order."""
         return tuple(self.business_types)
-
-    def agency_codes(self) -> Mapping[str, tuple[Agency, str]]:
-        """Registered agencies by code."""
-        return self.agencies

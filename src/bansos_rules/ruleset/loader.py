@@ -12,7 +12,6 @@ import hashlib
 import itertools
 import re
 import string
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -39,7 +38,7 @@ from bansos_rules.ruleset.ir import (
 from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
 from bansos_rules.ruleset.vocabulary import roots
 
-__all__ = ["load_ruleset", "parse_ruleset_text", "rule_ids"]
+__all__ = ["load_ruleset"]
 
 _PARAM_TYPES: dict[str, Ty] = {
     "int": INT,
@@ -91,14 +90,6 @@ def load_ruleset(text: str, file: str, registry: Registry, *, plugin: str = "<di
         raise RulesetError(problems)
     spec = _validate(located)
     return _Checker(located, spec, text, registry, plugin).ruleset()
-
-
-def parse_ruleset_text(text: str, file: str) -> schema.RulesetFile:
-    """Parse a ruleset file's structure only, without checking its expressions."""
-    located, problems = load_yaml(text, file)
-    if located is None:
-        raise RulesetError(problems)
-    return _validate(located)
 
 
 def _validate(located: Located) -> schema.RulesetFile:
@@ -677,8 +668,3 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def _period_text(p: Period) -> str:
     return f"{p.start}..{p.until or ''}"
-
-
-def rule_ids(rulesets: Mapping[str, Ruleset]) -> dict[str, str]:
-    """Every rule id, with the ruleset it belongs to."""
-    return {rule.id: rs.id for rs in rulesets.values() for rule in rs.rules}
