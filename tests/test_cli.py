@@ -299,3 +299,17 @@ def test_a_batch_warns_when_one_family_card_is_approved_twice(
     assert "KT-2025-EX02" in err
     code, _, err = run(capsys, "evaluate", str(path))
     assert f"peringatan: KK {kk} disetujui lebih dari sekali" in err
+
+
+def test_a_record_dated_before_the_rules_is_reported_and_the_batch_goes_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    early = base_application_data()
+    early["submitted_on"] = "2024-12-31"
+    path = tmp_path / "dates.jsonl"
+    path.write_text(json.dumps(early) + "\n" + json.dumps(base_application_data()) + "\n")
+    code, out, err = run(capsys, "evaluate", str(path), "--lang", "en")
+    assert code == ExitCode.INVALID_RECORDS
+    assert "dates.jsonl:1: no rules in force on 2024-12-31:" in err
+    assert "has no value in force on 2024-12-31" in err
+    assert "Summary: 2 records = 1 decided (1 approved, 0 rejected, 0 needs review) + 1 invalid" in out

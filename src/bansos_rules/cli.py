@@ -297,7 +297,18 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
                     print(f"{where}: {p.path}: {p.message}", file=sys.stderr)
                 continue
             on = args.on or app.submitted_on or date.today()
-            decision = engine.decide(app, on)
+            try:
+                decision = engine.decide(app, on)
+            except RulesetError as exc:
+                # No parameter value is in force on this record's date: it cannot be decided,
+                # but the records around it can.
+                counts["invalid"] += 1
+                for d in exc.diagnostics:
+                    print(
+                        f"{where}: {label('no_rules_on', lang)} {on.isoformat()}: {d.format(lang)}",
+                        file=sys.stderr,
+                    )
+                continue
             counts[decision.outcome.value] += 1
             if decision.outcome is Outcome.APPROVED:
                 approved_by_kk.setdefault(app.household.kk_number, []).append(app.id)

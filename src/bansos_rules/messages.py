@@ -165,6 +165,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "score": ("skor", "score"),
     "rule_error": ("aturan gagal dijalankan", "rule failed to run"),
     "unreadable_files": ("berkas tidak terbaca", "unreadable file(s)"),
+    "no_rules_on": ("tidak ada aturan yang berlaku pada", "no rules in force on"),
     "example_ok": ("lulus", "ok"),
     "example_failed": ("GAGAL", "FAIL"),
     "passed": ("lulus", "passed"),
