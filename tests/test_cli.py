@@ -312,4 +312,27 @@ def test_a_record_dated_before_the_rules_is_reported_and_the_batch_goes_on(
     assert code == ExitCode.INVALID_RECORDS
     assert "dates.jsonl:1: no rules in force on 2024-12-31:" in err
     assert "has no value in force on 2024-12-31" in err
-    assert "Summary: 2 records = 1 decided (1 approved, 0 rejected, 0 needs review) + 1 invalid" in out
+    assert (
+        "Summary: 2 records = 1 decided (1 approved, 0 rejected, 0 needs review) + 1 invalid" in out
+    )
+
+
+def test_record_problems_are_explained_in_indonesian(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = base_application_data()
+    bad["applicant"]["nik"] = "123"
+    bad["applicant"]["sex"] = "L"
+    bad["household"]["monthly_income"] = -5
+    del bad["plan"]["location"]
+    bad["plan"]["colour"] = "red"
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(bad) + "\n")
+    _, _, err = run(capsys, "evaluate", str(path))
+    assert "bad.jsonl:1: applicant.nik: harus cocok dengan pola '^[0-9]{16}$'" in err
+    assert "bad.jsonl:1: applicant.sex: harus salah satu dari 'male', 'female'" in err
+    assert "bad.jsonl:1: household.monthly_income: harus lebih besar atau sama dengan 0" in err
+    assert "bad.jsonl:1: plan.location: wajib diisi" in err
+    assert "bad.jsonl:1: plan.colour: kolom tidak dikenal" in err
+    _, _, err = run(capsys, "evaluate", str(path), "--lang", "en")
+    assert "bad.jsonl:1: plan.location: Field required" in err

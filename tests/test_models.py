@@ -324,3 +324,15 @@ def test_member_relation_is_restricted() -> None:
             {"name": "X", "birth_date": "2000-01-01", "sex": "male", "relation": "cousin"}
         )
     assert error_locs(excinfo) == {("relation",)}
+
+
+def test_nik_problems_come_in_both_languages() -> None:
+    from bansos_rules.book import problems_of
+
+    with pytest.raises(ValidationError) as info:
+        Beneficiary.model_validate(beneficiary_data(nik="6472019913010000"))
+    (problem,) = [p for p in problems_of(info.value) if p.path == "nik"]
+    assert "birth month 13 must be 01-12" in problem.text("en")
+    assert "serial number must not be 0000" in problem.text("en")
+    assert "bulan lahir 13 harus 01-12" in problem.text("id")
+    assert "nomor urut tidak boleh 0000" in problem.text("id")

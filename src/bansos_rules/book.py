@@ -27,7 +27,7 @@ from bansos_rules.errors import (
     RulesetError,
     UnknownBusinessTypeError,
 )
-from bansos_rules.messages import render
+from bansos_rules.messages import field_message_id, render
 from bansos_rules.models import Application
 from bansos_rules.registry import Agency, BusinessType, Registry
 from bansos_rules.ruleset.expr import param_code, suggest
@@ -442,9 +442,13 @@ class RuleBook:
             known = tuple(self.layout.business_types)
             hint = suggest(code, known)
             message = f"business type {code!r} is not registered (known: {', '.join(known)})"
+            message_id = f"jenis usaha {code!r} tidak terdaftar (yang dikenal: {', '.join(known)})"
             if hint:
                 message += f"; did you mean {hint!r}?"
-            raise UnknownBusinessTypeError([FieldProblem("plan.business_type", message, code)])
+                message_id += f"; maksud Anda {hint!r}?"
+            raise UnknownBusinessTypeError(
+                [FieldProblem("plan.business_type", message, code, message_id)]
+            )
         return app
 
     def evaluate_many(
@@ -472,7 +476,10 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
     """Every problem of a pydantic validation error, with its dotted field path."""
     return [
         FieldProblem(
-            ".".join(str(p) for p in err["loc"]) or "(record)", err["msg"], err.get("input")
+            ".".join(str(p) for p in err["loc"]) or "(record)",
+            err["msg"],
+            err.get("input"),
+            field_message_id(err["type"], err.get("ctx")),
         )
         for err in exc.errors()
     ]

@@ -294,7 +294,7 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
             except InputError as exc:
                 counts["invalid"] += 1
                 for p in exc.problems:
-                    print(f"{where}: {p.path}: {p.message}", file=sys.stderr)
+                    print(f"{where}: {p.path}: {p.text(lang)}", file=sys.stderr)
                 continue
             on = args.on or app.submitted_on or date.today()
             try:

@@ -95,6 +95,11 @@ class FieldProblem:
     path: str
     message: str
     value: Any = None
+    message_id: str | None = None
+
+    def text(self, lang: Lang = "en") -> str:
+        """The message in ``lang`` (English when no Indonesian text is known)."""
+        return self.message_id if lang == "id" and self.message_id else self.message
 
 
 class InputError(BansosRulesError, ValueError):

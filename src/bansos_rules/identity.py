@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bansos_rules.messages import Lang
 from bansos_rules.types import Sex
 
 __all__ = ["NikParts", "nik_problems", "parse_nik"]
@@ -39,20 +40,37 @@ class NikParts:
         )
 
 
-def nik_problems(nik: str) -> list[str]:
-    """Every structural problem of a 16-digit NIK, in English; empty when it is well formed."""
+def nik_problems(nik: str, lang: Lang = "en") -> list[str]:
+    """Every structural problem of a 16-digit NIK, in ``lang``; empty when it is well formed."""
+    en = lang != "id"
     problems: list[str] = []
     day, month = int(nik[6:8]), int(nik[8:10])
     if not (1 <= day <= 31 or 41 <= day <= 71):
-        problems.append(f"birth day {nik[6:8]} must be 01-31 (men) or 41-71 (women)")
+        problems.append(
+            f"birth day {nik[6:8]} must be 01-31 (men) or 41-71 (women)"
+            if en
+            else f"tanggal lahir {nik[6:8]} harus 01-31 (laki-laki) atau 41-71 (perempuan)"
+        )
     if not 1 <= month <= 12:
-        problems.append(f"birth month {nik[8:10]} must be 01-12")
+        problems.append(
+            f"birth month {nik[8:10]} must be 01-12"
+            if en
+            else f"bulan lahir {nik[8:10]} harus 01-12"
+        )
     elif (1 <= day <= 31 or 41 <= day <= 71) and day % 40 > _DAYS_IN_MONTH[month]:
-        problems.append(f"birth day {day % 40:02d} does not exist in month {nik[8:10]}")
+        problems.append(
+            f"birth day {day % 40:02d} does not exist in month {nik[8:10]}"
+            if en
+            else f"tanggal {day % 40:02d} tidak ada di bulan {nik[8:10]}"
+        )
     if nik[12:] == "0000":
-        problems.append("serial number must not be 0000")
+        problems.append("serial number must not be 0000" if en else "nomor urut tidak boleh 0000")
     if nik[:2] == "00" or nik[2:4] == "00":
-        problems.append("province and regency codes must not be 00")
+        problems.append(
+            "province and regency codes must not be 00"
+            if en
+            else "kode provinsi dan kabupaten/kota tidak boleh 00"
+        )
     return problems
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-__all__ = ["LANGS", "Lang", "label", "render"]
+__all__ = ["LANGS", "Lang", "field_message_id", "label", "render"]
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -171,6 +171,52 @@ _LABELS: dict[str, tuple[str, str]] = {
     "passed": ("lulus", "passed"),
     "failed": ("gagal", "failed"),
 }
+
+
+# Pydantic's error types, in Indonesian; the others keep pydantic's English message.
+_PYDANTIC_ID: dict[str, str] = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "kolom tidak dikenal",
+    "string_pattern_mismatch": "harus cocok dengan pola '{pattern}'",
+    "literal_error": "harus salah satu dari {expected}",
+    "greater_than_equal": "harus lebih besar atau sama dengan {ge}",
+    "greater_than": "harus lebih besar dari {gt}",
+    "less_than_equal": "harus lebih kecil atau sama dengan {le}",
+    "less_than": "harus lebih kecil dari {lt}",
+    "int_type": "harus bilangan bulat",
+    "int_parsing": "harus bilangan bulat",
+    "int_from_float": "harus bilangan bulat, tanpa desimal",
+    "bool_type": "harus true atau false",
+    "bool_parsing": "harus true atau false",
+    "string_type": "harus teks",
+    "string_too_short": "terlalu pendek (paling sedikit {min_length} karakter)",
+    "string_too_long": "terlalu panjang (paling banyak {max_length} karakter)",
+    "too_short": "terlalu sedikit (paling sedikit {min_length})",
+    "too_long": "terlalu banyak (paling banyak {max_length})",
+    "date_type": "harus tanggal (YYYY-MM-DD)",
+    "date_parsing": "harus tanggal (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "harus tanggal (YYYY-MM-DD)",
+    "tuple_type": "harus berupa daftar",
+    "list_type": "harus berupa daftar",
+    "model_type": "harus berupa objek",
+    "model_attributes_type": "harus berupa objek",
+    "dict_type": "harus berupa objek",
+    "nik_invalid": "NIK {nik}: {problems_id}",
+}
+
+
+def field_message_id(kind: str, ctx: dict[str, Any] | None) -> str | None:
+    """Pydantic's error ``kind`` in Indonesian, or ``None`` when there is no translation."""
+    template = _PYDANTIC_ID.get(kind)
+    if template is None:
+        return None
+    args = {k: str(v) for k, v in (ctx or {}).items()}
+    if "expected" in args:
+        args["expected"] = args["expected"].replace(" or ", ", ")
+    try:
+        return template.format(**args)
+    except (KeyError, IndexError):
+        return None
 
 
 def render(code: str, lang: Lang = "en", /, **args: Any) -> str:

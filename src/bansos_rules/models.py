@@ -15,6 +15,7 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from bansos_rules.identity import nik_problems
 from bansos_rules.types import Decile, KkNumber, Nik, Occupation, RegencyCode, Rupiah, Sex, Slug
@@ -99,7 +100,15 @@ class Beneficiary(Model):
         # ``nik`` and is reported together with every other field's problems.
         problems = nik_problems(nik)
         if problems:
-            raise ValueError("NIK " + nik + ": " + "; ".join(problems))
+            raise PydanticCustomError(
+                "nik_invalid",
+                "NIK {nik}: {problems}",
+                {
+                    "nik": nik,
+                    "problems": "; ".join(problems),
+                    "problems_id": "; ".join(nik_problems(nik, "id")),
+                },
+            )
         return nik
 
     @property
