@@ -31,7 +31,7 @@ from bansos_rules.messages import field_message_id, render
 from bansos_rules.models import Application
 from bansos_rules.registry import Agency, BusinessType, Registry
 from bansos_rules.ruleset.expr import param_code, suggest
-from bansos_rules.ruleset.ir import ANY_TYPE, Rule, Ruleset
+from bansos_rules.ruleset.ir import Rule, Ruleset, for_business_type
 from bansos_rules.ruleset.types import Ty
 
 if TYPE_CHECKING:
@@ -72,15 +72,13 @@ class ResolvedParams:
 
     def _local(self, ruleset: str, name: str, candidate: str | None) -> Any:
         value = self._values.get((ruleset, name))
-        if candidate is None:
-            return value
-        return value.get(candidate, value.get(ANY_TYPE)) if value is not None else None
+        return value if candidate is None else for_business_type(value, candidate)
 
     def value(self, ruleset: str, name: str, business_type: str | None = None) -> Any:
         """The value of ``ruleset``'s parameter ``name`` (for ``business_type``, if by type)."""
         value = self._values.get((ruleset, name))
         if isinstance(value, dict) and business_type is not None:
-            return value.get(business_type, value.get(ANY_TYPE))
+            return for_business_type(value, business_type)
         return value
 
     def thresholds(self, rule: Rule, business_type: str) -> Mapping[str, Any]:

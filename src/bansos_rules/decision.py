@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from pydantic import BaseModel
 
 from bansos_rules.messages import Lang
+from bansos_rules.ruleset.vocabulary import fit_percent
 
 if TYPE_CHECKING:
     from bansos_rules.book import Layout
@@ -151,7 +152,7 @@ class Recommendation:
     @property
     def percent(self) -> int:
         """Score as a whole percentage of the maximum."""
-        return self.score * 100 // self.max_score if self.max_score else 0
+        return fit_percent(self.score, self.max_score)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""

@@ -20,8 +20,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bansos_rules.decision import Decision, Outcome, RuleError
-from bansos_rules.ruleset.ir import ANY_TYPE, Rule
-from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore
+from bansos_rules.ruleset.ir import Rule, for_business_type
+from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore, fit_percent
 
 if TYPE_CHECKING:
     from bansos_rules.book import Layout, RuleBook
@@ -55,7 +55,7 @@ class NativeEngine:
             "_T": tuple.__new__,
             "_D": Decision,
             "_fit": _fit_function(self.layout),
-            "_bt": _by_type,
+            "_bt": for_business_type,
             "LAYOUT": self.layout,
             "ENGINE": self.name,
             "APPROVED": Outcome.APPROVED,
@@ -76,12 +76,6 @@ class NativeEngine:
         return self._fn(application, on, params.locals, params.by_type)
 
 
-def _by_type(mapping: Any, business_type: str) -> Any:
-    if mapping is None:
-        return None
-    return mapping.get(business_type, mapping.get(ANY_TYPE))
-
-
 def _fit_function(layout: Layout) -> Callable[[str, tuple[Any, ...]], FitScore]:
     table: dict[str, list[tuple[int, int]]] = {code: [] for code in layout.business_types}
     for slot, (rule, candidate) in enumerate(layout.scores):
@@ -97,7 +91,7 @@ def _fit_function(layout: Layout) -> Callable[[str, tuple[Any, ...]], FitScore]:
             most += points
             if result is True:
                 score += points
-        return FitScore(score, most, score * 100 // most if most else 0)
+        return FitScore(score, most, fit_percent(score, most))
 
     return fit
 

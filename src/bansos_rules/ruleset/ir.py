@@ -16,6 +16,15 @@ from bansos_rules.ruleset.types import Ty
 __all__ = ["Example", "Parameter", "Period", "Placeholder", "Rule", "Ruleset", "Variant"]
 
 ANY_TYPE = "*"
+
+
+def for_business_type(values: Mapping[str, Any] | None, business_type: str) -> Any:
+    """A by-business-type parameter's value for ``business_type``, else its ``"*"`` value."""
+    if values is None:
+        return None
+    return values.get(business_type, values.get(ANY_TYPE))
+
+
 CONTEXT_PLACEHOLDERS = ("business_type", "today")
 """Message placeholders filled from the decision rather than from values a rule read."""
 

@@ -34,7 +34,7 @@ from bansos_rules.ruleset.types import (
     register_derived,
 )
 
-__all__ = ["FIT", "RUNTIME_HELPERS", "FitScore", "age_on", "roots"]
+__all__ = ["FIT", "RUNTIME_HELPERS", "FitScore", "age_on", "fit_percent", "roots"]
 
 
 def age_on(born: date, on: date) -> int:
@@ -49,6 +49,11 @@ def age_on(born: date, on: date) -> int:
 
 def _age(person: Beneficiary | HouseholdMember, today: date) -> int:
     return age_on(person.birth_date, today)
+
+
+def fit_percent(score: int, max_score: int) -> int:
+    """``score`` as a whole percentage of ``max_score`` (0 when nothing could be scored)."""
+    return score * 100 // max_score if max_score else 0
 
 
 class FitScore(NamedTuple):

@@ -39,6 +39,7 @@ from bansos_rules.models import (
     PriorAid,
 )
 from bansos_rules.plugins import business_types as _builtin_business_types
+from bansos_rules.ruleset.vocabulary import age_on
 from bansos_rules.types import Occupation, Sex
 
 __all__ = [
@@ -389,10 +390,6 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 @lru_cache(maxsize=1024)
 def _birth_dates(on: date, min_age: int, max_age: int) -> SearchStrategy[date]:
     """Birth dates of people aged ``min_age`` to ``max_age`` (whole years) on ``on``."""
@@ -627,7 +624,7 @@ def _beneficiary(
         for aid, name in zip(prior, named, strict=True)
     ]
 
-    max_experience = max(0, min(20, _age_on(born, on) - 15))
+    max_experience = max(0, min(20, age_on(born, on) - 15))
     return draw(
         st.builds(
             Beneficiary,
@@ -721,7 +718,7 @@ def _member(
     the_sex: Sex = sex if sex is not None else draw(_SEXES)
     born = draw(_birth_dates(on, *ages))
     school = (
-        st.just(in_school) if in_school is not None else _in_school_for(_age_on(born, on), adequate)
+        st.just(in_school) if in_school is not None else _in_school_for(age_on(born, on), adequate)
     )
     return draw(
         st.builds(
@@ -804,11 +801,11 @@ def _household(
     def add(relation: _Relation, ages: tuple[int, int], sex: Sex | None = None) -> int:
         member = draw(_members(relation, ages, on, sex, fine))
         members.append(member)
-        return _age_on(member.birth_date, on)
+        return age_on(member.birth_date, on)
 
     def add_applicant(relation: _Relation) -> int:
         assert applicant is not None
-        age = _age_on(applicant.birth_date, on)
+        age = age_on(applicant.birth_date, on)
         member = st.builds(
             HouseholdMember,
             name=st.just(applicant.name),
@@ -824,9 +821,9 @@ def _household(
         lo = min(110, max(lowest, head_age - 10))
         return add("spouse", (lo, min(110, max(lo, head_age + 5))), "female")
 
-    if applicant is not None and _age_on(applicant.birth_date, on) < 25:
+    if applicant is not None and age_on(applicant.birth_date, on) < 25:
         # A young adult still on the parents' family card.
-        app_age = _age_on(applicant.birth_date, on)
+        app_age = age_on(applicant.birth_date, on)
         parent_ages = [add("head", (app_age + 18, min(110, app_age + 40)), "male")]
         if draw(st.booleans()):
             parent_ages.append(add_spouse(parent_ages[0], app_age + 16))
@@ -834,7 +831,7 @@ def _household(
     else:
         married = draw(st.booleans())
         if applicant is not None and applicant.sex == "female" and married:
-            age = _age_on(applicant.birth_date, on)
+            age = age_on(applicant.birth_date, on)
             lo = min(110, max(25, age - 5))
             head_age = add("head", (lo, min(110, max(lo, age + 10))), "male")
             parent_ages = [head_age, add_applicant("spouse")]
