@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from bansos_rules import BusinessType, Outcome, RuleBook, hookimpl, load_plugins, load_rules
 from bansos_rules.identity import nik_problems, parse_nik
 from bansos_rules.models import (
     Application,
@@ -22,12 +26,14 @@ from bansos_rules.models import (
 from bansos_rules.testing import (
     BUSINESS_TYPES,
     DEFAULT_REFERENCE_DATE,
+    FIGURES_2025,
     ITEM_CATEGORIES,
     KALTIM_REGENCIES,
     SKILLS,
     applications,
     beneficiaries,
     business_plans,
+    figures,
     household_members,
     households,
     kk_numbers,
@@ -293,5 +299,127 @@ def test_near_cap_applications(app: Application) -> None:
     ],
 )
 def test_bad_arguments_raise_invalid_argument(make: Callable[[], object]) -> None:
+    with pytest.raises(InvalidArgument):
+        make()
+
+
+# --------------------------------------------------------------------------- steering by a book
+
+RULESETS = Path(__file__).parent.parent / "rulesets"
+# Other figures than 2025's, in edited copies of the built-in rulesets.
+EDITS = {
+    "aid_caps.yaml": [
+        ("        value: 4500000\n", "        value: 2000000\n"),
+        ("        value: 5000000\n", "        value: 3000000\n"),
+    ],
+    "eligibility.yaml": [
+        ("        value: 18\n", "        value: 25\n"),
+        ("        value: 59\n", "        value: 45\n"),
+        ("        value: 4\n", "        value: 2\n"),
+        ("        value: 3\n", "        value: 5\n"),
+    ],
+    "referrals.yaml": [
+        ("        value: 7\n", "        value: 6\n"),
+        ("        value: 18\n", "        value: 15\n"),
+    ],
+}
+
+
+class TailoringPlugin:
+    """A third-party plugin: one more business type (its plans use the "*" categories)."""
+
+    @hookimpl
+    def register_business_types(self, register: Callable[[BusinessType], None]) -> None:
+        register(BusinessType("tailoring", "Usaha jahit", "Tailoring"))
+
+
+@functools.cache
+def other_book() -> RuleBook:
+    """The built-in rulesets with the figures in EDITS, plus the tailoring business type."""
+    folder = Path(tempfile.mkdtemp(prefix="bansos-figures-"))
+    for name, edits in EDITS.items():
+        text = (RULESETS / name).read_text(encoding="utf-8")
+        for old, new in edits:
+            assert text.count(old) == 1, (name, old)
+            text = text.replace(old, new)
+        (folder / name).write_text(text, encoding="utf-8")
+    plugins = load_plugins(extra=[("tailoring", TailoringPlugin())])
+    return load_rules([folder], plugins=plugins)
+
+
+def test_figures_are_read_from_the_book() -> None:
+    fig = figures(other_book(), on=ON)
+    assert fig.caps == (2_000_000, 3_000_000)
+    assert fig.ages == (25, 45)
+    assert fig.max_decile == 2
+    assert fig.lookback_years == 5
+    assert fig.school_ages == (6, 15)
+    assert set(fig.business_types) == {*BUSINESS_TYPES, "tailoring"}
+    assert fig.categories_for("tailoring") == ("equipment", "raw_material")
+    assert fig.categories_for("workshop") == ITEM_CATEGORIES["workshop"]
+    assert fig.excluded_occupations == FIGURES_2025.excluded_occupations
+    # The 2025 figures agree with the built-in rulesets.
+    builtin = figures(load_rules(), on=ON)
+    for name in ("caps", "ages", "max_decile", "lookback_years", "school_ages"):
+        assert getattr(builtin, name) == getattr(FIGURES_2025, name), name
+    assert set(FIGURES_2025.business_aid_programs) <= set(builtin.business_aid_programs)
+    assert dict(builtin.item_categories).items() >= dict(FIGURES_2025.item_categories).items()
+
+
+@heavy
+@given(applications(eligible=True, near_cap=True, book=other_book()))
+def test_eligible_by_the_books_figures(app: Application) -> None:
+    decision = other_book().evaluate(app, on=ON)
+    failed = [f.rule_id for f in decision.findings if f.ruleset == "eligibility" and not f.passed]
+    assert failed == []
+    assert 25 <= age_on(app.applicant.birth_date, ON) <= 45
+    assert app.applicant.dtsen_decile is None or app.applicant.dtsen_decile <= 2
+    assert any(abs(app.plan.total - cap) <= 50_000 for cap in (2_000_000, 3_000_000))
+
+
+@heavy
+@given(applications(eligible=False, book=other_book()))
+def test_ineligible_by_the_books_figures(app: Application) -> None:
+    decision = other_book().evaluate(app, on=ON)
+    assert decision.outcome is not Outcome.APPROVED
+    assert any(f.ruleset == "eligibility" and f.passed is False for f in decision.findings)
+
+
+@heavy
+@given(applications(business_type="tailoring", book=other_book()))
+def test_a_plugins_business_type(app: Application) -> None:
+    assert app.plan.business_type == "tailoring"
+    assert "tailoring" in app.applicant.interests
+    assert {item.category for item in app.plan.items} <= {"equipment", "raw_material"}
+    assert 2_000_000 * 2 // 3 <= app.plan.total <= 3_000_000 * 6 // 5
+    assert other_book().validate(app) == app
+
+
+@given(plan_items(book=other_book()))
+def test_plan_items_of_every_registered_type(item: PlanItem) -> None:
+    assert not item.is_cash
+    assert item.unit_price > 0
+
+
+@heavy
+@given(households(adequate=True, book=other_book()))
+def test_adequate_by_the_books_school_ages(household: Household) -> None:
+    for member in household.members:
+        if 6 <= age_on(member.birth_date, ON) <= 15:
+            assert member.in_school is True
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: applications(business_type="tailoring"),
+        lambda: business_plans(business_type="tailoring"),
+        lambda: applications(book="rules"),  # type: ignore[arg-type]
+        lambda: plan_items(business_type="laundry", book=other_book()),
+    ],
+)
+def test_unknown_business_types_and_bad_books_raise_invalid_argument(
+    make: Callable[[], object],
+) -> None:
     with pytest.raises(InvalidArgument):
         make()

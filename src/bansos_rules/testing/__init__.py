@@ -1,6 +1,8 @@
 """Hypothesis strategies for testing rulesets and code built on :mod:`bansos_rules`.
 
 Requires the ``test`` extra (``pip install bansos-rules[test]``), which installs hypothesis.
+Pass ``book=`` (a :class:`~bansos_rules.RuleBook`) to aim at the figures and business types of
+your own rulesets and plugins instead of the 2025 round's; see ``docs/testing.md``.
 """
 
 from bansos_rules.testing.strategies import (
@@ -8,12 +10,15 @@ from bansos_rules.testing.strategies import (
     BUSINESS_TYPES,
     DEFAULT_REFERENCE_DATE,
     EXCLUDED_OCCUPATIONS,
+    FIGURES_2025,
     ITEM_CATEGORIES,
     KALTIM_REGENCIES,
     SKILLS,
+    Figures,
     applications,
     beneficiaries,
     business_plans,
+    figures,
     household_members,
     households,
     kk_numbers,
@@ -26,12 +31,15 @@ __all__ = [
     "BUSINESS_TYPES",
     "DEFAULT_REFERENCE_DATE",
     "EXCLUDED_OCCUPATIONS",
+    "FIGURES_2025",
     "ITEM_CATEGORIES",
     "KALTIM_REGENCIES",
     "SKILLS",
+    "Figures",
     "applications",
     "beneficiaries",
     "business_plans",
+    "figures",
     "household_members",
     "households",
     "kk_numbers",

@@ -17,10 +17,11 @@ raises :class:`hypothesis.errors.InvalidArgument` when the strategy is created.
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -42,17 +43,23 @@ from bansos_rules.plugins import business_types as _builtin_business_types
 from bansos_rules.ruleset.vocabulary import age_on
 from bansos_rules.types import Occupation, Sex
 
+if TYPE_CHECKING:
+    from bansos_rules.book import RuleBook
+
 __all__ = [
     "BUSINESS_AID_PROGRAMS",
     "BUSINESS_TYPES",
     "DEFAULT_REFERENCE_DATE",
     "EXCLUDED_OCCUPATIONS",
+    "FIGURES_2025",
     "ITEM_CATEGORIES",
     "KALTIM_REGENCIES",
     "SKILLS",
+    "Figures",
     "applications",
     "beneficiaries",
     "business_plans",
+    "figures",
     "household_members",
     "households",
     "kk_numbers",
@@ -147,14 +154,10 @@ _SOCIAL_AID_PROGRAMS: tuple[str, ...] = ("bpnt", "pbi_jk", "pip", "blt_dd")
 EXCLUDED_OCCUPATIONS: tuple[Occupation, ...] = ("civil_servant", "military", "police", "pensioner")
 """Occupations that exclude an applicant (civil servants, soldiers, police, pensioners)."""
 
-_ALLOWED_OCCUPATIONS: tuple[Occupation, ...] = tuple(
-    o for o in typing.get_args(Occupation) if o not in EXCLUDED_OCCUPATIONS
-)
 
 DEFAULT_REFERENCE_DATE = date(2025, 6, 1)
 """The date ages and "recent" aid are measured on unless ``on=`` is given."""
 
-_DEFAULT_TOTAL = (3_000_000, 6_000_000)
 _CAPS = (4_500_000, 5_000_000)
 _NEAR_CAP_MARGIN = 50_000
 _BANKS = ("bankaltimtara", "bankaltimtara", "bri", "bni", "mandiri", "bsi")
@@ -290,6 +293,179 @@ _HOUSEHOLD_PROBLEMS = ("no_clean_water", "no_sanitation", "slum_area", "child_ou
 
 
 # --------------------------------------------------------------------------------------------
+# Figures: the policy numbers the strategies aim at
+# --------------------------------------------------------------------------------------------
+
+_ANY_TYPE = "*"
+_GENERIC_GOODS: dict[str, _Goods] = {
+    "equipment": _Goods("Peralatan usaha", "equipment", (1, 2), (300, 1_500)),
+    "tools": _Goods("Perkakas kerja", "tools", (1, 2), (100, 600)),
+    "raw_material": _Goods("Bahan baku", "raw_material", (1, 5), (50, 300)),
+    "packaging": _Goods("Kemasan", "packaging", (1, 5), (20, 100)),
+    "spare_parts": _Goods("Suku cadang", "spare_parts", (1, 10), (20, 80)),
+    "livestock": _Goods("Bibit ternak", "livestock", (5, 30), (20, 60)),
+    "feed": _Goods("Pakan ternak (sak)", "feed", (1, 4), (300, 450)),
+    "cage": _Goods("Bahan kandang", "cage", (1, 2), (300, 1_500)),
+    "medicine": _Goods("Obat dan vitamin ternak", "medicine", (1, 3), (50, 150)),
+}
+_TOP_UP_PREFERENCE = ("raw_material", "feed", "spare_parts", "packaging")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The policy figures the strategies aim at: who is eligible, the caps, what a plan holds.
+
+    :data:`FIGURES_2025` holds the 2025 round's; :func:`figures` reads them from a rule book, so
+    strategies given ``book=`` follow the rulesets (and the business types plugins registered).
+    Mappings by business type are tuples of ``(code, values)`` pairs, ``"*"`` for any other type,
+    so a ``Figures`` is hashable.
+    """
+
+    business_types: tuple[str, ...]
+    """Codes of the registered business types."""
+    caps: tuple[int, int]
+    """Lowest and highest plan total that can be approved, in rupiah."""
+    ages: tuple[int, int]
+    """Youngest and oldest eligible applicant, in whole years."""
+    max_decile: int
+    """Highest DTSEN decile still eligible."""
+    excluded_occupations: tuple[Occupation, ...]
+    """Occupations that exclude an applicant."""
+    business_aid_programs: tuple[str, ...]
+    """Earlier business-aid programs that bar an applicant for a while."""
+    lookback_years: int
+    """How many years earlier business aid bars an applicant."""
+    school_ages: tuple[int, int]
+    """Ages at which children should be in school."""
+    item_categories: tuple[tuple[str, tuple[str, ...]], ...]
+    """Plan item categories allowed, by business type."""
+    skills: tuple[tuple[str, tuple[str, ...]], ...]
+    """Skills that support each business type."""
+
+    def categories_for(self, business_type: str) -> tuple[str, ...]:
+        """The item categories allowed for ``business_type`` (its own, else those for ``"*"``)."""
+        return _by_type(self.item_categories, business_type) or ("equipment", "raw_material")
+
+    def skills_for(self, business_type: str) -> tuple[str, ...]:
+        """The skills that support ``business_type`` (its own, else those for ``"*"``)."""
+        return _by_type(self.skills, business_type)
+
+
+def _by_type(pairs: tuple[tuple[str, tuple[str, ...]], ...], code: str) -> tuple[str, ...]:
+    table = dict(pairs)
+    return table.get(code, table.get(_ANY_TYPE, ()))
+
+
+FIGURES_2025 = Figures(
+    business_types=BUSINESS_TYPES,
+    caps=_CAPS,
+    ages=(18, 59),
+    max_decile=4,
+    excluded_occupations=EXCLUDED_OCCUPATIONS,
+    business_aid_programs=BUSINESS_AID_PROGRAMS,
+    lookback_years=3,
+    school_ages=_SCHOOL_AGE,
+    item_categories=tuple(ITEM_CATEGORIES.items()),
+    skills=tuple((t, (skill,)) for t, skill in _PRIMARY_SKILL.items()),
+)
+"""The 2025 round's figures: what the strategies use when no ``book`` is given."""
+
+
+def figures(book: RuleBook, *, on: date | None = None) -> Figures:
+    """The figures in ``book`` on ``on``, each falling back to :data:`FIGURES_2025`.
+
+    The business types are those registered with the book. Parameters are found by name in any
+    of the book's rulesets (the first that has it): ``min_aid`` and ``max_aid``; ``min_age`` and
+    ``max_age``; ``max_decile``; ``excluded_occupations``; ``business_aid_programs``;
+    ``prior_aid_lookback_years``; ``school_age_min`` and ``school_age_max``;
+    ``allowed_item_categories`` and ``relevant_skills`` (by business type).
+
+    :param book: a :class:`~bansos_rules.RuleBook` from :func:`~bansos_rules.load_rules`.
+    :param on: the date whose parameter values apply; defaults to 1 June 2025.
+    :raises InvalidArgument: when a parameter has a value of the wrong kind, or a rule needs a
+        parameter that is not in force on ``on``.
+    """
+    from bansos_rules.errors import RulesetError
+
+    ref = _check_on(on)
+    try:
+        resolved = book.layout.params_on(ref)
+    except RulesetError as exc:
+        raise InvalidArgument(f"the book's rules are not in force on {ref}: {exc}") from exc
+    values: dict[str, Any] = {}
+    for rs in book.rulesets:
+        for name in rs.parameters:
+            if name not in values:
+                values[name] = resolved.value(rs.id, name)
+    base = FIGURES_2025
+
+    def whole(name: str, default: int) -> int:
+        value = values.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InvalidArgument(f"parameter {name!r} on {ref} is {value!r}, not a whole number")
+        return value
+
+    def words(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = values.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise InvalidArgument(f"parameter {name!r} on {ref} is {value!r}, not a list of text")
+        return tuple(value)
+
+    def by_type(
+        name: str, default: tuple[tuple[str, tuple[str, ...]], ...]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        value = values.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, Mapping) or not all(
+            isinstance(v, list | tuple) for v in value.values()
+        ):
+            raise InvalidArgument(f"parameter {name!r} on {ref} is {value!r}, not lists by type")
+        return tuple((str(k), tuple(str(x) for x in v)) for k, v in value.items())
+
+    occupations = typing.get_args(Occupation)
+    excluded = words("excluded_occupations", base.excluded_occupations)
+    low, high = whole("min_aid", base.caps[0]), whole("max_aid", base.caps[1])
+    youngest, oldest = whole("min_age", base.ages[0]), whole("max_age", base.ages[1])
+    school = (
+        whole("school_age_min", base.school_ages[0]),
+        whole("school_age_max", base.school_ages[1]),
+    )
+    return Figures(
+        business_types=tuple(book.layout.business_types) or base.business_types,
+        caps=(min(low, high), max(low, high)),
+        ages=(min(max(youngest, 0), 110), min(max(oldest, youngest, 0), 110)),
+        max_decile=min(whole("max_decile", base.max_decile), 10),
+        excluded_occupations=tuple(o for o in occupations if o in excluded),
+        business_aid_programs=words("business_aid_programs", base.business_aid_programs),
+        lookback_years=max(1, whole("prior_aid_lookback_years", base.lookback_years)),
+        school_ages=(min(school), max(school)),
+        item_categories=by_type("allowed_item_categories", base.item_categories),
+        skills=by_type("relevant_skills", base.skills),
+    )
+
+
+def _figures_of(book: object, on: date) -> Figures:
+    """The figures for a strategy's ``book=`` argument (cached per book and date)."""
+    if book is None:
+        return FIGURES_2025
+    from bansos_rules.book import RuleBook
+
+    if not isinstance(book, RuleBook):
+        raise InvalidArgument(f"book={book!r} must be a RuleBook (from load_rules) or None")
+    return _book_figures(book, on)
+
+
+@lru_cache(maxsize=64)
+def _book_figures(book: RuleBook, on: date) -> Figures:
+    return figures(book, on=on)
+
+
+# --------------------------------------------------------------------------------------------
 # Argument checks and date helpers
 # --------------------------------------------------------------------------------------------
 
@@ -359,12 +535,14 @@ def _check_range(value: object, name: str, *, low: int, high: int) -> tuple[int,
     return lo, hi
 
 
-def _check_business_type(business_type: object) -> str | None:
+def _check_business_type(business_type: object, fig: Figures = FIGURES_2025) -> str | None:
     if business_type is None:
         return None
-    if business_type not in BUSINESS_TYPES:
+    if business_type not in fig.business_types:
+        known = ", ".join(fig.business_types)
+        hint = "" if fig is not FIGURES_2025 else " (pass book= for types plugins registered)"
         raise InvalidArgument(
-            f"business_type={business_type!r} must be None or one of {', '.join(BUSINESS_TYPES)}"
+            f"business_type={business_type!r} must be None or one of {known}{hint}"
         )
     assert isinstance(business_type, str)
     return business_type
@@ -509,21 +687,50 @@ def kk_numbers(*, regency: str | None = None) -> SearchStrategy[str]:
 # Beneficiaries
 # --------------------------------------------------------------------------------------------
 
-_ELIGIBLE_DECILES: SearchStrategy[int | None] = st.one_of(
-    st.none(), st.integers(min_value=1, max_value=4)
-)
-_HIGH_DECILES: SearchStrategy[int | None] = st.integers(min_value=5, max_value=10)
-_OCCUPATIONS: dict[tuple[bool, Sex], SearchStrategy[Occupation]] = {
-    (excluded, sex): st.sampled_from(
-        EXCLUDED_OCCUPATIONS
-        if excluded
-        else tuple(o for o in _ALLOWED_OCCUPATIONS if sex == "female" or o != "homemaker")
+
+@cache
+def _deciles(max_decile: int, high: bool) -> SearchStrategy[int | None]:
+    """Eligible deciles (unknown, or 1 to ``max_decile``), or those above ``max_decile``."""
+    if high:
+        return st.integers(min_value=max_decile + 1, max_value=10)
+    if max_decile < 1:
+        return st.none()
+    return st.one_of(st.none(), st.integers(min_value=1, max_value=max_decile))
+
+
+@cache
+def _occupations(
+    excluded: tuple[Occupation, ...], bad: bool, sex: Sex
+) -> SearchStrategy[Occupation]:
+    if bad:
+        return st.sampled_from(excluded)
+    allowed = tuple(o for o in typing.get_args(Occupation) if o not in excluded)
+    return st.sampled_from(tuple(o for o in allowed if sex == "female" or o != "homemaker"))
+
+
+@cache
+def _interests(business_types: tuple[str, ...]) -> SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(business_types), min_size=1, max_size=2, unique=True)
+
+
+@cache
+def _skill_lists(fig: Figures) -> SearchStrategy[list[str]]:
+    extra = (skill for _, skills in fig.skills for skill in skills)
+    return st.lists(
+        st.sampled_from(tuple(dict.fromkeys((*SKILLS, *extra)))), max_size=3, unique=True
     )
-    for excluded in (False, True)
-    for sex in ("male", "female")
-}
-_INTERESTS = st.lists(st.sampled_from(BUSINESS_TYPES), min_size=1, max_size=2, unique=True)
-_SKILL_LISTS = st.lists(st.sampled_from(SKILLS), max_size=3, unique=True)
+
+
+def _beneficiary_problems(fig: Figures) -> tuple[str, ...]:
+    """The ways to break eligibility that these figures leave open."""
+    impossible = {
+        "high_decile": fig.max_decile >= 10,
+        "excluded_occupation": not fig.excluded_occupations,
+        "recent_business_aid": not fig.business_aid_programs,
+    }
+    return tuple(p for p in _BENEFICIARY_PROBLEMS if not impossible.get(p, False))
+
+
 _BANK_ACCOUNTS: SearchStrategy[BankAccount | None] = st.builds(
     BankAccount,
     bank=st.sampled_from(_BANKS),
@@ -539,35 +746,40 @@ _ASSETS = st.builds(
 
 
 @cache
-def _aid_years(on_year: int, recent: bool | None) -> SearchStrategy[int]:
-    """Years of earlier aid: recent (the last two years), old (six or more years ago), or either.
+def _aid_years(on_year: int, recent: bool | None, lookback: int = 3) -> SearchStrategy[int]:
+    """Years of earlier aid: recent, old, or either.
 
-    The gap between the bands keeps "recent" and "old" unambiguous for any look-back period a
-    ruleset may set between three and six years.
+    Recent is the last two years (fewer when ``lookback`` is shorter), old six or more years ago
+    (more when ``lookback`` is longer): the gap keeps them apart under any reading of the period.
     """
-    old = st.integers(min_value=max(1990, on_year - 15), max_value=on_year - 6)
-    new = st.integers(min_value=on_year - 2, max_value=on_year)
+    old = st.integers(
+        min_value=max(1990, on_year - max(15, lookback + 9)), max_value=on_year - max(6, lookback)
+    )
+    new = st.integers(min_value=on_year - min(2, lookback - 1), max_value=on_year)
     return new if recent is True else old if recent is False else st.one_of(old, new)
 
 
 @cache
-def _earlier_aid(on_year: int, business: bool) -> SearchStrategy[PriorAid]:
+def _earlier_aid(
+    on_year: int, business: bool, fig: Figures = FIGURES_2025
+) -> SearchStrategy[PriorAid]:
     """Aid from ``business`` programs (recent ones) or social programs (any year)."""
     return st.builds(
         PriorAid,
-        program=st.sampled_from(BUSINESS_AID_PROGRAMS if business else _SOCIAL_AID_PROGRAMS),
-        year=_aid_years(on_year, True if business else None),
+        program=st.sampled_from(fig.business_aid_programs if business else _SOCIAL_AID_PROGRAMS),
+        year=_aid_years(on_year, True if business else None, fig.lookback_years),
         recipient_nik=st.none(),
     )
 
 
 @cache
-def _old_business_aid(on_year: int) -> SearchStrategy[PriorAid]:
-    """Business aid received six or more years before ``on_year``; it no longer bars anyone."""
+def _old_business_aid(on_year: int, fig: Figures = FIGURES_2025) -> SearchStrategy[PriorAid]:
+    """Business aid received long before ``on_year`` (see :func:`_aid_years`); it bars no one."""
+    programs = fig.business_aid_programs or BUSINESS_AID_PROGRAMS
     return st.builds(
         PriorAid,
-        program=st.sampled_from(BUSINESS_AID_PROGRAMS),
-        year=_aid_years(on_year, False),
+        program=st.sampled_from(programs),
+        year=_aid_years(on_year, False, fig.lookback_years),
         recipient_nik=st.none(),
     )
 
@@ -582,8 +794,9 @@ def _beneficiary(
     ages: tuple[int, int],
     on: date,
     business_type: str | None = None,
+    fig: Figures = FIGURES_2025,
 ) -> Beneficiary:
-    problems = draw(_problem_sets(_BENEFICIARY_PROBLEMS, eligible))
+    problems = draw(_problem_sets(_beneficiary_problems(fig), eligible))
     residence = draw(_regency_codes(regency))
     the_sex: Sex = sex if sex is not None else draw(_SEXES)
     born = draw(_birth_dates(on, *ages))
@@ -597,25 +810,26 @@ def _beneficiary(
         issued_in = draw(_KALTIM_CODES)
     nik = _format_nik(issued_in, draw(_DISTRICT_NUMBERS), born, the_sex, draw(_SERIALS))
 
-    interests = draw(_INTERESTS)
-    skills = draw(_SKILL_LISTS)
+    interests = draw(_interests(fig.business_types))
+    skills = draw(_skill_lists(fig))
     if business_type is not None:
         # An application is for a business the applicant wants, often with the matching skill.
         interests = [business_type, *(t for t in interests[:1] if t != business_type)]
-        primary = _PRIMARY_SKILL[business_type]
-        if primary not in skills and draw(st.booleans()):
+        supporting = fig.skills_for(business_type)
+        primary = supporting[0] if supporting else None
+        if primary is not None and primary not in skills and draw(st.booleans()):
             skills = [primary, *skills[:2]]
     certified: bool = draw(st.booleans())
     certificates = (skills[0],) if skills and certified else ()
 
     prior = draw(
         st.lists(
-            st.one_of(_earlier_aid(on.year, business=False), _old_business_aid(on.year)),
+            st.one_of(_earlier_aid(on.year, business=False), _old_business_aid(on.year, fig)),
             max_size=2,
         )
     )
     if "recent_business_aid" in problems:
-        recent = draw(_earlier_aid(on.year, business=True))
+        recent = draw(_earlier_aid(on.year, True, fig))
         prior.insert(draw(st.integers(min_value=0, max_value=len(prior))), recent)
     # Some records name the recipient: the applicant.
     named: list[bool] = [draw(st.booleans()) for _ in prior]
@@ -637,9 +851,11 @@ def _beneficiary(
             district=_districts(residence),
             village=st.none(),
             dtks_registered=st.just("not_dtks" not in problems),
-            dtsen_decile=_HIGH_DECILES if "high_decile" in problems else _ELIGIBLE_DECILES,
+            dtsen_decile=_deciles(fig.max_decile, "high_decile" in problems),
             pkh_member=st.just("not_pkh" not in problems),
-            occupation=_OCCUPATIONS["excluded_occupation" in problems, the_sex],
+            occupation=_occupations(
+                fig.excluded_occupations, "excluded_occupation" in problems, the_sex
+            ),
             interests=st.just(tuple(interests)),
             skills=st.just(tuple(skills)),
             certificates=st.just(certificates),
@@ -657,8 +873,9 @@ def beneficiaries(
     regency: str | None = None,
     sex: Sex | None = None,
     eligible: bool | None = None,
-    ages: tuple[int, int] = (18, 59),
+    ages: tuple[int, int] | None = None,
     on: date | None = None,
+    book: RuleBook | None = None,
 ) -> SearchStrategy[Beneficiary]:
     """Applicants whose NIK agrees with their birth date and sex.
 
@@ -675,15 +892,22 @@ def beneficiaries(
     :param sex: ``"male"`` or ``"female"``; ``None`` draws either.
     :param eligible: ``True`` for applicants meeting the conditions above, ``False`` for
         applicants breaking at least one, ``None`` for anything valid.
-    :param ages: inclusive range of ages in whole years on ``on``.
+    :param ages: inclusive range of ages in whole years on ``on``; defaults to the eligible ages
+        (18-59, or ``min_age``-``max_age`` of ``book``).
     :param on: reference date for ages and for "recent" aid; defaults to 1 June 2025.
+    :param book: a rule book whose figures on ``on`` replace the 2025 ones (see :func:`figures`):
+        the decile limit, excluded occupations, business-aid programs and look-back period,
+        eligible ages, and the business types interests are drawn from.
     """
     code = _check_regency(regency)
     fixed_sex = _check_sex(sex)
     _check_bool(eligible, "eligible", optional=True)
-    age_range = _check_range(ages, "ages", low=0, high=110)
     ref = _check_on(on)
-    return _beneficiary(regency=code, sex=fixed_sex, eligible=eligible, ages=age_range, on=ref)
+    fig = _figures_of(book, ref)
+    age_range = fig.ages if ages is None else _check_range(ages, "ages", low=0, high=110)
+    return _beneficiary(
+        regency=code, sex=fixed_sex, eligible=eligible, ages=age_range, on=ref, fig=fig
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -695,9 +919,11 @@ _Relation = Literal["head", "spouse", "child", "parent", "other"]
 
 
 @cache
-def _in_school_for(age: int, adequate: bool) -> SearchStrategy[bool | None]:
+def _in_school_for(
+    age: int, adequate: bool, school: tuple[int, int] = _SCHOOL_AGE
+) -> SearchStrategy[bool | None]:
     """Whether someone of ``age`` is in school; never False for a school-age child if adequate."""
-    if _SCHOOL_AGE[0] <= age <= _SCHOOL_AGE[1]:
+    if school[0] <= age <= school[1]:
         return st.just(True) if adequate else st.booleans()
     if age < 5 or age > 24:
         return st.none()
@@ -714,11 +940,14 @@ def _member(
     sex: Sex | None = None,
     adequate: bool = False,
     in_school: bool | None = None,
+    school_ages: tuple[int, int] = _SCHOOL_AGE,
 ) -> HouseholdMember:
     the_sex: Sex = sex if sex is not None else draw(_SEXES)
     born = draw(_birth_dates(on, *ages))
     school = (
-        st.just(in_school) if in_school is not None else _in_school_for(age_on(born, on), adequate)
+        st.just(in_school)
+        if in_school is not None
+        else _in_school_for(age_on(born, on), adequate, school_ages)
     )
     return draw(
         st.builds(
@@ -740,9 +969,16 @@ def _members(
     sex: Sex | None = None,
     adequate: bool = False,
     in_school: bool | None = None,
+    school_ages: tuple[int, int] = _SCHOOL_AGE,
 ) -> SearchStrategy[HouseholdMember]:
     return _member(
-        relation=relation, ages=ages, on=on, sex=sex, adequate=adequate, in_school=in_school
+        relation=relation,
+        ages=ages,
+        on=on,
+        sex=sex,
+        adequate=adequate,
+        in_school=in_school,
+        school_ages=school_ages,
     )
 
 
@@ -793,13 +1029,14 @@ def _household(
     adequate: bool | None,
     on: date,
     applicant: Beneficiary | None = None,
+    school_ages: tuple[int, int] = _SCHOOL_AGE,
 ) -> Household:
     problems = draw(_problem_sets(_HOUSEHOLD_PROBLEMS, adequate))
     fine = adequate is True  # then every school-age member is in school
     members: list[HouseholdMember] = []
 
     def add(relation: _Relation, ages: tuple[int, int], sex: Sex | None = None) -> int:
-        member = draw(_members(relation, ages, on, sex, fine))
+        member = draw(_members(relation, ages, on, sex, fine, None, school_ages))
         members.append(member)
         return age_on(member.birth_date, on)
 
@@ -812,7 +1049,7 @@ def _household(
             birth_date=st.just(applicant.birth_date),
             sex=st.just(applicant.sex),
             relation=st.just(relation),
-            in_school=_in_school_for(age, fine),
+            in_school=_in_school_for(age, fine, school_ages),
         )
         members.append(draw(member))
         return age
@@ -852,9 +1089,11 @@ def _household(
         for _ in range(draw(st.integers(min_value=0, max_value=4))):
             add("child", (0, max_child_age))
     if "child_out_of_school" in problems:
-        # A child clearly inside any usual school-age range (8-17), not in school.
-        hi = max(8, min(17, youngest_parent - 17))
-        members.append(draw(_members("child", (8, hi), on, None, False, False)))
+        # A child clearly inside the school ages (8-17 for 7-18), not in school.
+        first, last = school_ages
+        lo = first + 1 if last - first >= 2 else first
+        hi = max(lo, min(last - 1 if last - first >= 2 else last, youngest_parent - 17))
+        members.append(draw(_members("child", (lo, hi), on, None, False, False, school_ages)))
 
     pkh = applicant.pkh_member if applicant is not None else draw(st.booleans())
     return draw(
@@ -876,6 +1115,7 @@ def households(
     kk_number: str | None = None,
     adequate: bool | None = None,
     on: date | None = None,
+    book: RuleBook | None = None,
 ) -> SearchStrategy[Household]:
     """Families on one family card, with plausible ages for head, spouse, children and parents.
 
@@ -886,6 +1126,8 @@ def households(
     :param kk_number: a fixed 16-digit KK number; ``None`` draws one from East Kalimantan.
     :param adequate: ``True``, ``False`` or ``None`` (anything valid), as above.
     :param on: reference date for ages; defaults to 1 June 2025.
+    :param book: a rule book whose school ages (``school_age_min``, ``school_age_max``) on ``on``
+        replace 7-18.
     """
     if kk_number is not None and not (
         isinstance(kk_number, str)
@@ -896,7 +1138,8 @@ def households(
         raise InvalidArgument(f"kk_number={kk_number!r} must be a string of 16 digits")
     _check_bool(adequate, "adequate", optional=True)
     ref = _check_on(on)
-    return _household(kk_number=kk_number, adequate=adequate, on=ref)
+    fig = _figures_of(book, ref)
+    return _household(kk_number=kk_number, adequate=adequate, on=ref, school_ages=fig.school_ages)
 
 
 # --------------------------------------------------------------------------------------------
@@ -934,31 +1177,84 @@ def _cash_items(least: int, most: int) -> SearchStrategy[PlanItem]:
 
 
 @cache
-def _catalogue_items(business_type: str | None) -> SearchStrategy[PlanItem]:
-    types = BUSINESS_TYPES if business_type is None else (business_type,)
-    return st.one_of([_goods_items(goods) for t in types for goods in _CATALOGUE[t]])
+def _catalogue(business_type: str, fig: Figures) -> tuple[_Goods, ...]:
+    """Goods for ``business_type`` in the categories ``fig`` allows for it.
+
+    A type without a catalogue (one a plugin registered) gets plain goods for each allowed
+    category.
+    """
+    allowed = fig.categories_for(business_type)
+    goods = tuple(g for g in _CATALOGUE.get(business_type, ()) if g.category in allowed)
+    if len(goods) >= 2:
+        return goods
+    have = {g.category for g in goods}
+    plain = tuple(
+        _GENERIC_GOODS.get(c) or _Goods(f"Barang usaha ({c})", c, (1, 3), (50, 500))
+        for c in allowed
+        if c not in have
+    )
+    return goods + plain
+
+
+@cache
+def _top_up(business_type: str, fig: Figures) -> tuple[str, str]:
+    """The name and category of the line that takes up the rest of a plan's total."""
+    allowed = fig.categories_for(business_type)
+    known = _TOP_UP.get(business_type)
+    if known is not None and known[1] in allowed:
+        return known
+    category = next((c for c in _TOP_UP_PREFERENCE if c in allowed), allowed[0])
+    return "Paket bahan dan perlengkapan awal", category
+
+
+@cache
+def _catalogue_items(business_type: str | None, fig: Figures) -> SearchStrategy[PlanItem]:
+    types = fig.business_types if business_type is None else (business_type,)
+    return st.one_of([_goods_items(goods) for t in types for goods in _catalogue(t, fig)])
 
 
 def plan_items(
-    *, business_type: str | None = None, allow_cash: bool = False
+    *,
+    business_type: str | None = None,
+    allow_cash: bool = False,
+    book: RuleBook | None = None,
+    on: date | None = None,
 ) -> SearchStrategy[PlanItem]:
     """Single plan lines with realistic Indonesian item names, categories and unit prices.
 
-    :param business_type: one of :data:`BUSINESS_TYPES`; ``None`` draws items of any type.
+    :param business_type: one of :data:`BUSINESS_TYPES` (or of ``book``'s business types);
+        ``None`` draws items of any type.
     :param allow_cash: also draw cash lines (category ``cash``, ``is_cash=True``,
         Rp100,000-1,000,000).
+    :param book: a rule book: its business types, and only the item categories its
+        ``allowed_item_categories`` allow on ``on`` for each.
+    :param on: the date whose parameter values apply; defaults to 1 June 2025.
     """
-    btype = _check_business_type(business_type)
+    fig = _figures_of(book, _check_on(on))
+    btype = _check_business_type(business_type, fig)
     _check_bool(allow_cash, "allow_cash", optional=False)
-    goods = _catalogue_items(btype)
+    goods = _catalogue_items(btype, fig)
     if allow_cash:
         return st.one_of(goods, _cash_items(2, 20))
     return goods
 
 
 _ITEM_COUNTS = st.integers(min_value=1, max_value=7)
-_PERMUTATIONS = {t: st.permutations(_CATALOGUE[t]) for t in BUSINESS_TYPES}
-_BUSINESS_TYPE_CHOICES = st.sampled_from(BUSINESS_TYPES)
+
+
+@cache
+def _permutations(business_type: str, fig: Figures) -> SearchStrategy[list[_Goods]]:
+    return st.permutations(_catalogue(business_type, fig))
+
+
+@cache
+def _type_choices(business_types: tuple[str, ...]) -> SearchStrategy[str]:
+    return st.sampled_from(business_types)
+
+
+def _default_total(fig: Figures) -> tuple[int, int]:
+    """Totals from two thirds of the lower cap to a fifth above the upper (Rp3-6 million)."""
+    return fig.caps[0] * 2 // 3, fig.caps[1] * 6 // 5
 
 
 @cache
@@ -980,14 +1276,15 @@ def _business_plan(
     total_between: tuple[int, int],
     allow_cash: bool,
     regency: str | None,
+    fig: Figures = FIGURES_2025,
 ) -> BusinessPlan:
-    btype = business_type if business_type is not None else draw(_BUSINESS_TYPE_CHOICES)
+    btype = business_type if business_type is not None else draw(_type_choices(fig.business_types))
     target = draw(_amounts(*total_between))
     reserve = min(target, 100_000)  # kept for the top-up line
     budget = target - reserve
     items: list[PlanItem] = []
     wanted = draw(_ITEM_COUNTS)
-    for goods in draw(_PERMUTATIONS[btype]):
+    for goods in draw(_permutations(btype, fig)):
         if len(items) >= wanted:
             break
         item = draw(_goods_items(goods))
@@ -1003,7 +1300,7 @@ def _business_plan(
         items.insert(draw(st.integers(min_value=0, max_value=len(items))), cash)
     rest = target - sum(item.subtotal for item in items)
     if rest > 0 or not items:
-        name, category = _TOP_UP[btype]
+        name, category = _top_up(btype, fig)
         top_up = st.builds(
             PlanItem,
             name=st.just(name),
@@ -1033,24 +1330,32 @@ def business_plans(
     total_between: tuple[int, int] | None = None,
     allow_cash: bool = False,
     regency: str | None = None,
+    book: RuleBook | None = None,
+    on: date | None = None,
 ) -> SearchStrategy[BusinessPlan]:
     """Business plans with realistic goods for the business type and a total in a chosen range.
 
     The total is constructed, not filtered: goods are drawn within the budget and a last
     "starter package" line (raw materials, feed or spare parts) takes up the rest.
 
-    :param business_type: one of :data:`BUSINESS_TYPES`; ``None`` draws any.
+    :param business_type: one of :data:`BUSINESS_TYPES` (or of ``book``'s business types);
+        ``None`` draws any.
     :param total_between: ``(low, high)`` inclusive bounds for the plan total in rupiah;
-        defaults to Rp3,000,000-6,000,000.
+        defaults to two thirds of the lower cap to a fifth above the upper one
+        (Rp3,000,000-6,000,000 for the 2025 caps).
     :param allow_cash: whether a cash line may appear (it never does by default).
     :param regency: Kemendagri code of the business location; ``None`` draws a Kaltim one.
+    :param book: a rule book: its business types, caps (``min_aid``, ``max_aid``) and allowed
+        item categories on ``on`` replace the 2025 ones.
+    :param on: the date whose parameter values apply; defaults to 1 June 2025.
     """
-    btype = _check_business_type(business_type)
-    bounds = _DEFAULT_TOTAL if total_between is None else _check_total_between(total_between)
+    fig = _figures_of(book, _check_on(on))
+    btype = _check_business_type(business_type, fig)
+    bounds = _default_total(fig) if total_between is None else _check_total_between(total_between)
     _check_bool(allow_cash, "allow_cash", optional=False)
     code = _check_regency(regency)
     return _business_plan(
-        business_type=btype, total_between=bounds, allow_cash=allow_cash, regency=code
+        business_type=btype, total_between=bounds, allow_cash=allow_cash, regency=code, fig=fig
     )
 
 
@@ -1058,13 +1363,17 @@ def business_plans(
 # Applications
 # --------------------------------------------------------------------------------------------
 
-_NEAR_CAP_BOUNDS: SearchStrategy[tuple[int, int]] = st.sampled_from(
-    [
-        (cap + low, cap + high)
-        for cap in _CAPS
-        for low, high in ((-_NEAR_CAP_MARGIN, 0), (0, _NEAR_CAP_MARGIN))
-    ]
-)
+
+@cache
+def _near_cap_bounds(caps: tuple[int, int]) -> SearchStrategy[tuple[int, int]]:
+    """Ranges just below and just above each cap (never below zero)."""
+    return st.sampled_from(
+        [
+            (max(0, cap + low), cap + high)
+            for cap in caps
+            for low, high in ((-_NEAR_CAP_MARGIN, 0), (0, _NEAR_CAP_MARGIN))
+        ]
+    )
 
 
 @cache
@@ -1086,15 +1395,28 @@ def _application(
     regency: str | None,
     on: date,
     bounds: SearchStrategy[tuple[int, int]],
+    fig: Figures = FIGURES_2025,
 ) -> Application:
-    btype = business_type if business_type is not None else draw(_BUSINESS_TYPE_CHOICES)
+    btype = business_type if business_type is not None else draw(_type_choices(fig.business_types))
     applicant = draw(
         _beneficiary(
-            regency=regency, sex=None, eligible=eligible, ages=(18, 59), on=on, business_type=btype
+            regency=regency,
+            sex=None,
+            eligible=eligible,
+            ages=fig.ages,
+            on=on,
+            business_type=btype,
+            fig=fig,
         )
     )
     household = draw(
-        _household(kk_number=applicant.kk_number, adequate=None, on=on, applicant=applicant)
+        _household(
+            kk_number=applicant.kk_number,
+            adequate=None,
+            on=on,
+            applicant=applicant,
+            school_ages=fig.school_ages,
+        )
     )
     plan = draw(
         _business_plan(
@@ -1102,6 +1424,7 @@ def _application(
             total_between=draw(bounds),
             allow_cash=False,
             regency=applicant.regency,
+            fig=fig,
         )
     )
     return draw(
@@ -1124,35 +1447,43 @@ def applications(
     on: date | None = None,
     near_cap: bool = False,
     total_between: tuple[int, int] | None = None,
+    book: RuleBook | None = None,
 ) -> SearchStrategy[Application]:
     """Whole applications: applicant, their household (same KK, applicant listed) and a plan.
 
     The plan is for a business type the applicant is interested in, is located in the
-    applicant's regency and contains goods only. Applicants are 18-59 years old on ``on`` and
-    applied up to 45 days before it. Households are drawn with any living conditions.
+    applicant's regency and contains goods only. Applicants are of eligible age on ``on``
+    (18-59) and applied up to 45 days before it. Households are drawn with any living conditions.
 
     :param eligible: forwarded to :func:`beneficiaries` (``True``, ``False`` or ``None``).
-    :param business_type: one of :data:`BUSINESS_TYPES`; ``None`` draws any.
+    :param business_type: one of :data:`BUSINESS_TYPES` (or of ``book``'s business types);
+        ``None`` draws any.
     :param regency: Kemendagri code of the applicant's residence and business location;
         ``None`` draws an East Kalimantan regency/city.
     :param on: the date the rules are applied on; defaults to 1 June 2025.
-    :param near_cap: draw plan totals within Rp50,000 of Rp4,500,000 or Rp5,000,000, on both
-        sides, to probe the aid caps.
+    :param near_cap: draw plan totals within Rp50,000 of the lower or upper cap (Rp4,500,000 and
+        Rp5,000,000), on both sides, to probe the aid caps.
     :param total_between: ``(low, high)`` bounds for the plan total instead of the default
-        Rp3,000,000-6,000,000; cannot be combined with ``near_cap``.
+        (see :func:`business_plans`); cannot be combined with ``near_cap``.
+    :param book: a rule book whose figures on ``on`` replace the 2025 ones (see
+        :func:`figures`): business types, caps, eligible ages and the eligibility figures, item
+        categories and school ages.
     """
     _check_bool(eligible, "eligible", optional=True)
-    btype = _check_business_type(business_type)
-    code = _check_regency(regency)
     ref = _check_on(on)
+    fig = _figures_of(book, ref)
+    btype = _check_business_type(business_type, fig)
+    code = _check_regency(regency)
     _check_bool(near_cap, "near_cap", optional=False)
     if near_cap and total_between is not None:
         raise InvalidArgument("near_cap=True cannot be combined with total_between")
     bounds: SearchStrategy[tuple[int, int]]
     if near_cap:
-        bounds = _NEAR_CAP_BOUNDS
+        bounds = _near_cap_bounds(fig.caps)
     elif total_between is not None:
         bounds = st.just(_check_total_between(total_between))
     else:
-        bounds = st.just(_DEFAULT_TOTAL)
-    return _application(eligible=eligible, business_type=btype, regency=code, on=ref, bounds=bounds)
+        bounds = st.just(_default_total(fig))
+    return _application(
+        eligible=eligible, business_type=btype, regency=code, on=ref, bounds=bounds, fig=fig
+    )
