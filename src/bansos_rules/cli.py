@@ -5,6 +5,7 @@
     bansos-rules evaluate FILE...   decide applications (JSON, JSON Lines, CSV)
     bansos-rules rulesets           list loaded rulesets (and check that they load)
     bansos-rules examples           run the rulesets' worked examples
+    bansos-rules check [PATH...]    everything CI checks: lint, examples, invariants, coverage
     bansos-rules plugins            list plugins and what they contribute
     bansos-rules schema KIND        print the JSON Schema of an application or a ruleset file
 """
@@ -51,6 +52,7 @@ class ExitCode(IntEnum):
     ENGINE_UNAVAILABLE = 5  # the engine asked for is not available here
     UNREADABLE_INPUT = 6  # an input file could not be read at all
     EXAMPLES_FAILED = 7  # some worked examples did not give the decision they expect
+    CHECK_FAILED = 8  # `check` found errors (rulesets that do not load keep RULESET_ERROR)
 
 
 def _date(text: str) -> date:
@@ -107,6 +109,27 @@ def _parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("examples", parents=[common], help="run the rulesets' worked examples")
     ex.add_argument("--engine", default="native")
 
+    ck = sub.add_parser("check", parents=[common], help="check rulesets (what CI runs)")
+    ck.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="like --rulesets")
+    ck.add_argument("--format", choices=("text", "json", "junit"), default="text", dest="fmt")
+    ck.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    ck.add_argument(
+        "--min-coverage", type=_percent, metavar="PCT", help="coverage below is an error"
+    )
+    ck.add_argument(
+        "--generated", type=_count, default=200, metavar="N", help="applications to generate"
+    )
+    ck.add_argument("--on", type=_date, help="date generated applications are decided on")
+    ck.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("lint", "examples", "invariants", "engines", "coverage"),
+        help="a kind of check not to run (repeatable)",
+    )
+    ck.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    ck.add_argument("--verbose", "-v", action="store_true", help="also list what passed")
+
     pl = sub.add_parser("plugins", help="list plugins")
     pl.add_argument(
         "--block", action="append", default=[], metavar="PLUGIN", help="do not load this plugin"
@@ -122,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if getattr(args, "only", False) and not args.rulesets:
+    if getattr(args, "only", False) and not args.rulesets and not getattr(args, "paths", None):
         parser.error("--only needs --rulesets: with neither, no rule would be loaded")
     try:
         return int(_dispatch(args))
@@ -147,6 +170,8 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         return _schema(args.kind)
     if args.command == "plugins":
         return _plugins(args)
+    if args.command == "check":
+        return _check(args)
     book = load_rules(args.rulesets, block=args.block, plugin_rulesets=not args.only)
     if args.command == "rulesets":
         return _rulesets(book, args)
@@ -259,6 +284,90 @@ def _examples(book: RuleBook, args: argparse.Namespace) -> ExitCode:
             print(f"        {problem}")
     print(f"{counts[True]} {label('passed', lang)}, {counts[False]} {label('failed', lang)}")
     return ExitCode.EXAMPLES_FAILED if counts[False] else ExitCode.OK
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage between 0 and 100")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
+def _check(args: argparse.Namespace) -> ExitCode:
+    from bansos_rules.check import run_check
+
+    report = run_check(
+        [*args.paths, *args.rulesets],
+        block=args.block,
+        plugin_rulesets=not args.only,
+        generated=args.generated,
+        on=args.on,
+        min_coverage=args.min_coverage,
+        strict=args.strict,
+        skip=args.skip,
+    )
+    lang: Lang = args.lang
+    if args.fmt == "json":
+        text = report.to_json() + "\n"
+    elif args.fmt == "junit":
+        text = report.to_junit(lang)
+    else:
+        text = report.to_text(lang, verbose=args.verbose)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if args.output or args.fmt != "text":
+        print(report.summary(lang), file=sys.stderr)
+    if report.status == "ruleset_error":
+        return ExitCode.RULESET_ERROR
+    if report.status == "plugin_error":
+        return ExitCode.PLUGIN_ERROR
+    return ExitCode.OK if report.ok else ExitCode.CHECK_FAILED
+
+
+def _diff(args: argparse.Namespace) -> ExitCode:
+    from itertools import chain
+
+    from bansos_rules import diff
+
+    population: diff.Population | None
+    if args.applications:
+        population = chain.from_iterable(
+            read_records(f, args.input_format, shown=path_of(f)) for f in args.applications
+        )
+    elif args.generate == 0:
+        population = None
+    else:
+        count = diff.DEFAULT_GENERATED if args.generate is None else args.generate
+        population = diff.Generated(count, args.seed, shrink=not args.no_shrink)
+    report = diff.diff_report(
+        args.old,
+        args.new,
+        population=population,
+        on=args.on,
+        examples=args.examples,
+        only=args.files_only,
+        block=args.block,
+    )
+    lang: Lang = args.lang
+    for bad in report.impact.invalid if report.impact else ():
+        print(f"{bad.where}: {bad.problem(lang)}", file=sys.stderr)
+    text = diff.to_json(report) if args.fmt == "json" else diff.to_markdown(report, lang)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return ExitCode.DECISIONS_CHANGED if args.fail_on_flip and report.flips else ExitCode.OK
 
 
 def _records(

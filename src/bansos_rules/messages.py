@@ -170,6 +170,163 @@ _LABELS: dict[str, tuple[str, str]] = {
     "example_failed": ("GAGAL", "FAIL"),
     "passed": ("lulus", "passed"),
     "failed": ("gagal", "failed"),
+    # bansos-rules check
+    "check_validation": ("Validasi berkas", "File validation"),
+    "check_lint": ("Lint", "Lint"),
+    "check_examples": ("Contoh", "Examples"),
+    "check_invariants": ("Invarian", "Invariants"),
+    "check_engines": ("Kesesuaian mesin", "Engine agreement"),
+    "check_coverage": ("Cakupan aturan", "Rule coverage"),
+    "check_rules": ("aturan", "rules"),
+    "check_minimum": ("minimum", "minimum"),
+    "check_ok": ("LULUS", "PASSED"),
+    "check_failed": ("GAGAL", "FAILED"),
+    "check_error": ("galat", "error"),
+    "check_warning": ("peringatan", "warning"),
+    "check_errors": ("galat", "errors"),
+    "check_warnings": ("peringatan", "warnings"),
+    "check_skipped": ("dilewati", "skipped"),
+    "check_checked": ("diperiksa", "checked"),
+    "check_seconds": ("detik", "s"),
+}
+
+# Findings of `bansos-rules check` (bansos_rules.check); listed in docs/cli.md, not in the ruleset
+# reference, because they are about a set of rulesets rather than one file's content.
+_CHECK: dict[str, tuple[str, str]] = {
+    "check-plugin": ("plugin gagal dimuat: {detail}", "a plugin failed to load: {detail}"),
+    "check-skipped-load": (
+        "berkas ruleset tidak dapat dimuat; perbaiki galat validasi dulu",
+        "the ruleset files do not load; fix the validation errors first",
+    ),
+    "check-skipped-option": ("dilewati dengan --skip {kind}", "skipped with --skip {kind}"),
+    "check-skipped-generated": (
+        "tidak ada aplikasi buatan (--generated 0)",
+        "no generated applications (--generated 0)",
+    ),
+    "check-skipped-hypothesis": (
+        "hypothesis tidak terpasang; pasang dengan pip install 'bansos-rules[test]'",
+        "hypothesis is not installed; install it with pip install 'bansos-rules[test]'",
+    ),
+    "check-skipped-invariants": (
+        "pemeriksaan invarian tidak tersedia dalam versi ini",
+        "invariant checking is not available in this version",
+    ),
+    "check-generation-failed": (
+        "aplikasi buatan tidak dapat dibuat: {detail}",
+        "applications could not be generated: {detail}",
+    ),
+    "check-not-in-force": (
+        "aplikasi buatan tidak dapat diputuskan pada {on} (pilih tanggal lain dengan --on): "
+        "{detail_id}",
+        "generated applications cannot be decided on {on} (choose another date with --on): "
+        "{detail_en}",
+    ),
+    "check-example-failed": (
+        "contoh '{name}' tidak memberi keputusan yang diharapkan (mesin {engine})",
+        "example '{name}' does not give the decision it expects (engine {engine})",
+    ),
+    "check-example-raised": (
+        "contoh '{name}' tidak dapat diputuskan (mesin {engine}): {detail}",
+        "example '{name}' could not be decided (engine {engine}): {detail}",
+    ),
+    "lint-param-unused": (
+        "parameter '{name}' tidak dipakai oleh aturan atau invarian mana pun; hapus atau pakai",
+        "parameter '{name}' is not used by any rule or invariant; remove it or use it",
+    ),
+    "lint-param-reference": (
+        "rujukan parameter '{name}' hanya isian sementara ('{reference}'); tulis dasar hukum "
+        "atau sumbernya",
+        "parameter '{name}' has only a placeholder reference ('{reference}'); give its legal "
+        "basis or source",
+    ),
+    "lint-rule-reference": (
+        "rujukan aturan ini hanya isian sementara ('{reference}'); tulis dasar hukum atau "
+        "sumbernya",
+        "the rule has only a placeholder reference ('{reference}'); give its legal basis or source",
+    ),
+    "lint-never-applies": (
+        "aturan tidak pernah berlaku pada {count} aplikasi buatan, dan tidak ada contoh yang "
+        "membuatnya berlaku; periksa 'when' dan 'applies_to'",
+        "the rule applied to none of {count} generated applications, and no example makes it "
+        "apply; check its 'when' and 'applies_to'",
+    ),
+    "lint-never-fails": (
+        "aturan tidak pernah gagal pada {count} aplikasi buatan, dan tidak ada contoh yang "
+        "membuatnya gagal; mungkin syaratnya selalu terpenuhi",
+        "the rule failed on none of {count} generated applications, and no example makes it "
+        "fail; its check may always hold",
+    ),
+    "lint-never-passes": (
+        "aturan tidak pernah lulus pada {count} aplikasi buatan tempat aturan ini berlaku, dan "
+        "tidak ada contoh yang membuatnya lulus; mungkin syaratnya tidak mungkin dipenuhi",
+        "the rule passed on none of the {count} generated applications it applied to, and no "
+        "example makes it pass; its check may never hold",
+    ),
+    "lint-rule-error": (
+        "aturan gagal dijalankan pada {count} aplikasi buatan yang valid (misalnya {application}): "
+        "{detail}",
+        "the rule failed to run on {count} valid generated applications (e.g. {application}): "
+        "{detail}",
+    ),
+    "lint-same-check": (
+        "pemeriksaan aturan ini sama dengan aturan '{other}' ({where}); salah satunya berlebih",
+        "the rule's check is the same as rule '{other}' ({where}); one of them is redundant",
+    ),
+    "lint-negated-check": (
+        "pemeriksaan aturan ini kebalikan dari aturan '{other}' ({where}); keduanya tidak "
+        "mungkin terpenuhi bersamaan, jadi tidak ada aplikasi yang disetujui",
+        "the rule's check is the negation of rule '{other}' ({where}); both can never be met, "
+        "so no application can be approved",
+    ),
+    "lint-never-together": (
+        "aturan ini dan aturan '{other}' ({where}) tidak pernah terpenuhi bersamaan pada {count} "
+        "aplikasi buatan tempat keduanya berlaku, dan tidak ada contoh yang memenuhi keduanya; "
+        "mungkin keduanya bertentangan",
+        "the rule and rule '{other}' ({where}) were never both met on the {count} generated "
+        "applications both applied to, and no example meets both; they may contradict each other",
+    ),
+    "check-invariant-failed": (
+        "invarian '{invariant}' ({title_id}) tidak berlaku untuk aplikasi {application} pada "
+        "{on}; contoh untuk ditempel:",
+        "invariant '{invariant}' ({title_en}) does not hold for application {application} on "
+        "{on}; an example to paste:",
+    ),
+    "check-invariant-error": (
+        "invarian '{invariant}' tidak dapat diperiksa: {detail}",
+        "invariant '{invariant}' could not be checked: {detail}",
+    ),
+    "check-invariant-irrelevant": (
+        "invarian '{invariant}' tidak relevan bagi satu pun dari {tried} aplikasi buatan; tidak "
+        "ada yang teruji",
+        "invariant '{invariant}' was relevant to none of {tried} generated applications; nothing "
+        "was tested",
+    ),
+    "check-only-native": (
+        "hanya mesin native yang terdaftar; tidak ada mesin lain untuk dibandingkan",
+        "only the native engine is registered; there is no other engine to compare with",
+    ),
+    "check-engine-unavailable": (
+        "mesin '{engine}' tidak tersedia di sini: {detail}",
+        "engine '{engine}' is not available here: {detail}",
+    ),
+    "check-engine-disagrees": (
+        "mesin '{engine}' memutuskan {count} dari {total} aplikasi buatan berbeda dari mesin "
+        "native",
+        "engine '{engine}' decided {count} of {total} generated applications differently from "
+        "the native engine",
+    ),
+    "check-engine-raised": (
+        "mesin '{engine}' gagal memutuskan {count} dari {total} aplikasi buatan",
+        "engine '{engine}' failed to decide {count} of {total} generated applications",
+    ),
+    "check-uncovered": (
+        "tidak ada contoh yang memperlihatkan aturan ini {missing_id}",
+        "no example shows the rule {missing_en}",
+    ),
+    "check-coverage-below": (
+        "cakupan aturan {percent_id} di bawah minimum {minimum_id} (--min-coverage)",
+        "rule coverage {percent} is below the minimum {minimum} (--min-coverage)",
+    ),
 }
 
 
@@ -224,7 +381,7 @@ def render(code: str, lang: Lang = "en", /, **args: Any) -> str:
 
     A ``suggestion`` argument, when given and not empty, adds a "did you mean" hint.
     """
-    templates = _CATALOG.get(code)
+    templates = _CATALOG.get(code) or _CHECK.get(code)
     if templates is None:
         return code + (
             ": " + ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) if args else ""
