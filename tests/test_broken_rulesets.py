@@ -202,6 +202,18 @@ CASES = [
     # Also a book check (rule ids may live in other rulesets): the example's line, no column.
     case("example_unknown_rule.yaml", "example-rule-unknown", 63, 16, None,
          ("'broken.workng_age'", f"'{R}'"), ("broken.workng_age", R), book=True),
+    # --- invariants: checked like rules, with `decision` as one more name ------------------------
+    case("invariant_unknown_field.yaml", "expr-unknown-field", 36, 21,
+         "broken.no_aid_when_rejected",
+         ("'decision'", "'aid_valeu'", "'aid_value'"), ("aid_valeu", "aid_value")),
+    case("invariant_not_bool.yaml", "expr-not-bool", 36, 12, "broken.no_aid_when_rejected",
+         ("'holds'",), ("holds: decision.aid_value\n", "holds: decision.aid_value == 0\n")),
+    # Quoted: the column is the rule id's opening '"', one after the quote.
+    case("invariant_unknown_rule.yaml", "expr-literal", 36, 13, "broken.too_young_rejected",
+         ("'broken.workng_age'", f"'{R}'"), ("broken.workng_age", R)),
+    case("invariant_duplicate_id.yaml", "invariant-duplicate", 38, 9,
+         "broken.too_young_rejected", ("'broken.too_young_rejected'", "31"),
+         ("id: broken.too_young_rejected", "id: broken.too_young_no_aid")),
 ]
 # fmt: on
 

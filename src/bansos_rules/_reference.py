@@ -38,7 +38,7 @@ from bansos_rules.ruleset.expr import ExprError, Hoister, Scope, compile_expr
 from bansos_rules.ruleset.ir import ANY_TYPE
 from bansos_rules.ruleset.loader import _PARAM_TYPES, load_ruleset
 from bansos_rules.ruleset.types import BOOL, INT, STR, Attr, Obj, Opt, Prim, Seq, Ty, describe
-from bansos_rules.ruleset.vocabulary import roots
+from bansos_rules.ruleset.vocabulary import OUTCOMES, decision_type, invariant_roots, roots
 
 __all__ = ["generate"]
 
@@ -246,7 +246,25 @@ _FILE_MODELS: tuple[type[BaseModel], ...] = (
     schema.RuleSpec,
     schema.ExampleSpec,
     schema.Expectation,
+    schema.InvariantSpec,
 )
+
+# Invariants appended to _SKELETON; generate() loads the result with the real loader.
+_INVARIANTS_YAML = """\
+invariants:
+  - id: my_rules.adults_only_approved
+    title:
+      id: Yang disetujui selalu dewasa
+      en: Whoever is approved is an adult
+    when: decision.outcome == "approved"
+    holds: applicant.age >= params.min_age and "my_rules.adult" in decision.passed
+  - id: my_rules.no_aid_unless_approved
+    title:
+      id: Tanpa persetujuan, tanpa bantuan
+      en: No aid unless approved
+    when: decision.outcome != "approved"
+    holds: decision.aid_value == 0
+"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,11 +431,12 @@ def _intro() -> list[str]:
         "3. [Rules and outcomes](#rules-and-outcomes)",
         "4. [Messages and placeholders](#messages-and-placeholders)",
         "5. [Worked examples](#worked-examples)",
-        "6. [Names in expressions](#names-in-expressions)",
-        "7. [Expression syntax](#expression-syntax)",
-        "8. [Functions](#functions)",
-        "9. [Business types and agencies](#business-types-and-agencies)",
-        "10. [Diagnostics](#diagnostics)",
+        "6. [Invariants](#invariants)",
+        "7. [Names in expressions](#names-in-expressions)",
+        "8. [Expression syntax](#expression-syntax)",
+        "9. [Functions](#functions)",
+        "10. [Business types and agencies](#business-types-and-agencies)",
+        "11. [Diagnostics](#diagnostics)",
         "",
     ]
 
@@ -632,6 +651,62 @@ def _examples_section() -> list[str]:
         "- `expect.top_recommendation` is the business type ranked first.",
         "",
     ]
+
+
+def _invariants_section(registry: Registry) -> list[str]:
+    load_ruleset(_SKELETON + _INVARIANTS_YAML, "<reference invariants>", registry)
+    sample_rules = ("<rule ids>",)
+    sample_roots = invariant_roots(("<business types>",), sample_rules, registry.agencies)
+    if set(sample_roots) - set(roots(("<business types>",), with_fit=True)) != {"decision"}:
+        raise RuntimeError("bansos_rules._reference: invariants gained a name; describe it")
+    decision = decision_type(sample_rules, registry.agencies)
+    rows = [
+        (
+            _code(f"decision.{name}"),
+            f"{describe(attr.type)} · {describe(attr.type, 'id')}",
+            attr.doc
+            + (
+                " One of " + ", ".join(_code(a) for a in sorted(registry.agencies)) + "."
+                if name == "referrals"
+                else ""
+            ),
+        )
+        for name, attr in decision.fields.items()
+    ]
+    lines = [
+        "## Invariants",
+        "",
+        "`invariants` lists properties that must hold for *every* decided application, such as "
+        '"approved aid never exceeds the maximum in force". They are not applied to real '
+        "applications; `bansos-rules check` decides a few hundred generated ones (any "
+        "applicant, eligible applicants, plans next to the aid caps, plans with a cash line; on "
+        "the dates where parameter values change) and judges each invariant on every decision. "
+        "When one does not hold, it prints the smallest application found that breaks it as an "
+        "entry ready to paste under `examples:`, expecting what the rules actually decided.",
+        "",
+        "- `holds` must be true for every decided application; `when` (optional) limits the "
+        "invariant to the applications for which it is true. The report says how many tried "
+        "applications satisfied `when`: none means the invariant tested nothing.",
+        "- Both are expressions like a requirement rule's `check` (the same names, `fit` and the "
+        "ruleset's own `params` included), with one more name, `decision`: what the rules "
+        "decided.",
+        "- A rule id written as text and compared with `decision.failed`, `decision.passed` or "
+        "`decision.errors` must be a requirement rule; ids that start like this ruleset's are "
+        "checked when the file loads, ids of other rulesets when the invariant is checked.",
+        f"- `decision.outcome` is one of {', '.join(_code(o) for o in OUTCOMES)}.",
+        "",
+        "Example (the reference generator loads it, appended to the minimal file above):",
+        "",
+        "```yaml",
+        _INVARIANTS_YAML.rstrip("\n"),
+        "```",
+        "",
+        "### `decision`",
+        "",
+    ]
+    lines.extend(_table(("path", "type (en · id)", "description"), rows))
+    lines.append("")
+    return lines
 
 
 def _names() -> list[str]:
@@ -964,6 +1039,7 @@ def generate(*, plugins: Plugins | None = None) -> str:
         *_rules(),
         *_placeholders(),
         *_examples_section(),
+        *_invariants_section(registry),
         *_names(),
         *_syntax(registry),
         *_functions(registry),

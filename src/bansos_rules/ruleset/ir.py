@@ -13,7 +13,16 @@ from bansos_rules.ruleset.expr import Compiled
 from bansos_rules.ruleset.schema import Expectation, Text
 from bansos_rules.ruleset.types import Ty
 
-__all__ = ["Example", "Parameter", "Period", "Placeholder", "Rule", "Ruleset", "Variant"]
+__all__ = [
+    "Example",
+    "Invariant",
+    "Parameter",
+    "Period",
+    "Placeholder",
+    "Rule",
+    "Ruleset",
+    "Variant",
+]
 
 ANY_TYPE = "*"
 
@@ -147,6 +156,39 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Invariant:
+    """A checked invariant: a property every decided application must have.
+
+    ``holds`` (and ``when``, if given) were compiled like a requirement rule's check, with the
+    extra name ``decision``; ``hoisted`` holds the values they read from the application.
+    """
+
+    id: str
+    ruleset: str
+    title: Text
+    holds: Compiled
+    when: Compiled | None
+    hoisted: dict[str, tuple[str, str, Ty, bool]]
+    reference: str | None = None
+    other_rules: tuple[str, ...] = ()
+    """Texts in the expressions that look like ids of rules in *other* rulesets: the loader cannot
+    see those rulesets, so they are checked when the invariant is run against a whole book."""
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Parameters of the ruleset the invariant compares against."""
+        compiled = (self.holds,) if self.when is None else (self.when, self.holds)
+        return tuple(dict.fromkeys(name for c in compiled for name in c.params))
+
+    @property
+    def uses_fit(self) -> bool:
+        """Whether the invariant reads the planned business type's fit score."""
+        return self.holds.uses_fit or (self.when is not None and self.when.uses_fit)
+
+
+@dataclass(frozen=True)
 class Ruleset:
     """A loaded, checked ruleset."""
 
@@ -162,3 +204,4 @@ class Ruleset:
     examples: tuple[Example, ...] = field(default=())
     line: int | None = None
     column: int | None = None
+    invariants: tuple[Invariant, ...] = field(default=())

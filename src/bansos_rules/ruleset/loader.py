@@ -7,6 +7,7 @@ that lists them all, never a traceback.
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import itertools
@@ -28,6 +29,7 @@ from bansos_rules.ruleset.ir import (
     ANY_TYPE,
     CONTEXT_PLACEHOLDERS,
     Example,
+    Invariant,
     Parameter,
     Period,
     Placeholder,
@@ -36,7 +38,7 @@ from bansos_rules.ruleset.ir import (
     Variant,
 )
 from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
-from bansos_rules.ruleset.vocabulary import roots
+from bansos_rules.ruleset.vocabulary import invariant_roots, roots
 
 __all__ = ["load_ruleset"]
 
@@ -58,6 +60,8 @@ _EXPECTED = {
 }
 _BY_TYPE_EXPECTED = ("pemetaan jenis usaha ke nilai", "a mapping of business types to values")
 _PLACEHOLDER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_ITEMS = {"rules": "rule", "invariants": "invariant"}
 _FORMAT_FIELDS = sorted(
     {
         name
@@ -68,6 +72,7 @@ _FORMAT_FIELDS = sorted(
             schema.ParameterValue,
             schema.ExampleSpec,
             schema.Expectation,
+            schema.InvariantSpec,
             schema.Text,
         )
         for name, info in model.model_fields.items()
@@ -105,8 +110,9 @@ def _validate(located: Located) -> schema.RulesetFile:
 
 
 def _rule_id_at(located: Located, loc: tuple[Any, ...]) -> str | None:
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        rules = located.data.get("rules")
+    """The id of the rule (or invariant) that ``loc`` is inside, if any."""
+    if len(loc) >= 2 and loc[0] in _ITEMS and isinstance(loc[1], int):
+        rules = located.data.get(loc[0])
         if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
             rid = rules[loc[1]].get("id")
             return rid if isinstance(rid, str) else None
@@ -121,7 +127,11 @@ def _pydantic_diagnostics(located: Located, exc: ValidationError) -> list[Diagno
         rule = _rule_id_at(located, loc)
         kind = err["type"]
         if kind == "string_too_short" and loc and loc[-1] == "reference":
-            what = f"rule '{rule}'" if rule is not None else ".".join(str(p) for p in loc[:-1])
+            what = (
+                f"{_ITEMS[str(loc[0])]} '{rule}'"
+                if rule is not None
+                else ".".join(str(p) for p in loc[:-1])
+            )
             diag = located.diagnostic("reference-missing", loc, rule=rule, what=what)
         elif kind == "missing":
             parent, name = loc[:-1], loc[-1]
@@ -196,6 +206,7 @@ class _Checker:
         by_type = frozenset(n for n, p in self.spec.parameters.items() if p.by)
         rules = self._rules(params_type, by_type)
         examples = self._examples()
+        invariants = self._invariants(params_type, by_type)
         if self.problems:
             raise RulesetError(self.problems)
         id_pos = self.located.where(("ruleset",))
@@ -212,6 +223,7 @@ class _Checker:
             examples=examples,
             line=id_pos.line if id_pos else None,
             column=id_pos.column if id_pos else None,
+            invariants=invariants,
         )
 
     # parameters ----------------------------------------------------------------------------
@@ -529,6 +541,70 @@ class _Checker:
             )
         return None
 
+    # invariants ----------------------------------------------------------------------------
+    def _invariants(self, params_type: Obj, by_type: frozenset[str]) -> tuple[Invariant, ...]:
+        own = [r.id for r in self.spec.rules if r.kind == "requirement"]
+        prefixes = {r.id.split(".", 1)[0] for r in self.spec.rules}
+        result: list[Invariant] = []
+        first_line: dict[str, int] = {}
+        for i, spec in enumerate(self.spec.invariants):
+            base = ("invariants", i)
+            pos = self.located.where((*base, "id"))
+            if spec.id in first_line:
+                self.problems.append(
+                    Diagnostic(
+                        "invariant-duplicate",
+                        {"invariant": spec.id, "first_line": first_line[spec.id]},
+                        self.located.file,
+                        pos.line if pos else None,
+                        pos.column if pos else None,
+                        rule=spec.id,
+                    )
+                )
+                continue
+            first_line[spec.id] = pos.line if pos else 0
+            # Ids of rules in other rulesets cannot be checked here: accept them, and let the
+            # whole book check them (invariants.check_invariants). Ids that look like this
+            # ruleset's own are checked now, with a "did you mean".
+            others = tuple(
+                dict.fromkeys(
+                    text
+                    for source in (spec.when, spec.holds)
+                    if source
+                    for text in _dotted_texts(source)
+                    if text.split(".", 1)[0] not in prefixes
+                )
+            )
+            scope = Scope(
+                roots=invariant_roots(self.types, [*own, *others], self.registry.agencies),
+                params=params_type,
+                by_type=by_type,
+                functions=dict(self.registry.functions),
+                param_prefix=f"P_{self.spec.ruleset}__",
+            )
+            hoister = Hoister()
+            when = None
+            if spec.when is not None:
+                when = self._expr(spec.when, (*base, "when"), scope, hoister, spec.id)
+            holds = self._expr(spec.holds, (*base, "holds"), scope, hoister, spec.id)
+            if holds is None or (spec.when is not None and when is None):
+                continue
+            result.append(
+                Invariant(
+                    id=spec.id,
+                    ruleset=self.spec.ruleset,
+                    title=spec.title,
+                    holds=holds,
+                    when=when,
+                    hoisted=dict(hoister.entries),
+                    reference=spec.reference,
+                    other_rules=others,
+                    line=pos.line if pos else None,
+                    column=pos.column if pos else None,
+                )
+            )
+        return tuple(result)
+
     # examples ------------------------------------------------------------------------------
     def _examples(self) -> tuple[Example, ...]:
         result: list[Example] = []
@@ -600,6 +676,21 @@ class _Checker:
                 )
             )
         return tuple(result)
+
+
+def _dotted_texts(source: str) -> list[str]:
+    """Text literals in ``source`` shaped like a rule id (``words.joined.by.dots``)."""
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # compile_expr reports it
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _RULE_ID.match(node.value)
+    ]
 
 
 def _set_path(data: Any, dotted: str, value: Any) -> str | None:

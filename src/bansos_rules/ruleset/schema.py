@@ -16,6 +16,7 @@ from bansos_rules.types import Slug
 __all__ = [
     "ExampleSpec",
     "Expectation",
+    "InvariantSpec",
     "ParameterSpec",
     "ParameterValue",
     "RuleSpec",
@@ -130,6 +131,23 @@ class ExampleSpec(FileModel):
     expect: Expectation
 
 
+class InvariantSpec(FileModel):
+    """A property every decided application must have, tested on generated applications."""
+
+    id: RuleId = Field(description="A stable id, by convention starting with the ruleset id.")
+    title: Text
+    when: Expression | None = Field(
+        default=None,
+        description="Judge only applications for which this is true; all when omitted.",
+    )
+    holds: Expression = Field(
+        description="Must be true for every decided application; may read `decision`."
+    )
+    reference: str | None = Field(
+        default=None, min_length=1, description="The policy the property comes from."
+    )
+
+
 class RulesetFile(FileModel):
     """A ruleset file."""
 
@@ -143,6 +161,9 @@ class RulesetFile(FileModel):
         default_factory=dict, description="Named applications that examples start from."
     )
     examples: list[ExampleSpec] = Field(default_factory=list)
+    invariants: list[InvariantSpec] = Field(
+        default_factory=list, description="Properties every decision must have (`check`)."
+    )
 
 
 def ruleset_json_schema() -> dict[str, Any]:

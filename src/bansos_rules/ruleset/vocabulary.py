@@ -3,7 +3,8 @@
 ``applicant``, ``household``, ``plan`` and ``application`` are the input models; ``today`` is the
 date the rules are applied for; ``business_type`` is the business type the rule is judged for (the
 plan's, or for score rules each candidate in turn); ``fit`` is the planned type's fit score;
-``params`` are the ruleset's parameters in force on ``today``.
+``params`` are the ruleset's parameters in force on ``today``. Invariants may also read
+``decision``, what the rules decided (:func:`decision_type`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,24 @@ from bansos_rules.ruleset.types import (
     Attr,
     Obj,
     Prim,
+    Seq,
     Ty,
     expose_property,
     model_type,
     register_derived,
 )
 
-__all__ = ["FIT", "RUNTIME_HELPERS", "FitScore", "age_on", "fit_percent", "roots"]
+__all__ = [
+    "FIT",
+    "OUTCOMES",
+    "RUNTIME_HELPERS",
+    "FitScore",
+    "age_on",
+    "decision_type",
+    "fit_percent",
+    "invariant_roots",
+    "roots",
+]
 
 
 def age_on(born: date, on: date) -> int:
@@ -103,4 +115,52 @@ def roots(business_types: Iterable[str], *, with_fit: bool) -> dict[str, tuple[T
     }
     if with_fit:
         result["fit"] = (FIT, "FIT")
+    return result
+
+
+OUTCOMES = ("approved", "rejected", "needs_review")
+"""The values of ``decision.outcome`` (those of :class:`bansos_rules.decision.Outcome`)."""
+
+
+def decision_type(rule_ids: Iterable[str], agencies: Iterable[str]) -> Obj:
+    """The type of ``decision`` in an invariant: what the rules decided about the application.
+
+    :param rule_ids: the requirement rule ids ``decision.failed``, ``passed`` and ``errors`` may
+        contain; a text compared with them must be one of these (so a misspelt id is an error).
+    :param agencies: the agency codes ``decision.referrals`` may contain.
+    """
+    rule = Prim("str", frozenset(rule_ids))
+    return Obj(
+        "decision",
+        {
+            "outcome": Attr(
+                Prim("str", frozenset(OUTCOMES)), doc="approved, rejected or needs_review."
+            ),
+            "aid_value": Attr(
+                INT, doc="Aid approved, rupiah: the plan total when approved, else 0."
+            ),
+            "plan_total": Attr(INT, doc="Value of the plan, rupiah."),
+            "referrals": Attr(
+                Seq(Prim("str", frozenset(agencies))),
+                doc="Agencies referred to, once per failed rule with `refer`, in rule order.",
+            ),
+            "failed": Attr(
+                Seq(rule),
+                doc="Ids of the requirement rules that failed, in rule order.",
+            ),
+            "passed": Attr(
+                Seq(rule),
+                doc="Ids of the requirement rules that passed, in rule order.",
+            ),
+            "errors": Attr(Seq(rule), doc="Ids of the requirement rules that failed to run."),
+        },
+    )
+
+
+def invariant_roots(
+    business_types: Iterable[str], rule_ids: Iterable[str], agencies: Iterable[str]
+) -> dict[str, tuple[Ty, str]]:
+    """The top-level names of an invariant's expressions: a requirement rule's, and ``decision``."""
+    result = roots(business_types, with_fit=True)
+    result["decision"] = (decision_type(rule_ids, agencies), "DEC")
     return result
