@@ -8,6 +8,7 @@
     bansos-rules check [PATH...]    everything CI checks: lint, examples, invariants, coverage
     bansos-rules plugins            list plugins and what they contribute
     bansos-rules schema KIND        print the JSON Schema of an application or a ruleset file
+    bansos-rules diff OLD [NEW]     compare two versions of the rulesets and their impact
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class ExitCode(IntEnum):
     UNREADABLE_INPUT = 6  # an input file could not be read at all
     EXAMPLES_FAILED = 7  # some worked examples did not give the decision they expect
     CHECK_FAILED = 8  # `check` found errors (rulesets that do not load keep RULESET_ERROR)
+    DECISIONS_CHANGED = 9  # `diff --fail-on-flip`: some decisions change outcome
 
 
 def _date(text: str) -> date:
@@ -130,6 +132,34 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--strict", action="store_true", help="treat warnings as errors")
     ck.add_argument("--verbose", "-v", action="store_true", help="also list what passed")
 
+    df = sub.add_parser("diff", help="compare two versions of the rulesets and their impact")
+    df.add_argument("old", metavar="OLD", help="ruleset directory or file, or git REV[:path]")
+    df.add_argument("new", nargs="?", metavar="NEW", help="the same (default: rulesets/)")
+    population = df.add_mutually_exclusive_group()
+    population.add_argument(
+        "--applications", action="append", type=Path, metavar="FILE", help="compare on these"
+    )
+    population.add_argument(
+        "--generate", type=_count, metavar="N", help="compare on N generated applications"
+    )
+    df.add_argument("--input-format", choices=("json", "jsonl", "csv"), help="override detection")
+    df.add_argument("--seed", type=_count, default=0, help="seed of generated applications")
+    df.add_argument("--on", type=_date, help="date whose rules apply on both sides")
+    df.add_argument("--examples", type=_count, default=3, metavar="K", help="per kind of change")
+    df.add_argument("--no-shrink", action="store_true", help="do not shrink generated examples")
+    df.add_argument("--format", choices=("markdown", "json"), default="markdown", dest="fmt")
+    df.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
+    df.add_argument(
+        "--only", action="store_true", dest="files_only", help="no plugin rulesets on either side"
+    )
+    df.add_argument(
+        "--block", action="append", default=[], metavar="PLUGIN", help="do not load this plugin"
+    )
+    df.add_argument("--lang", choices=("id", "en"), default="id", help="language of the report")
+    df.add_argument(
+        "--fail-on-flip", action="store_true", help="exit with 9 when a decision changes outcome"
+    )
+
     pl = sub.add_parser("plugins", help="list plugins")
     pl.add_argument(
         "--block", action="append", default=[], metavar="PLUGIN", help="do not load this plugin"
@@ -170,6 +200,8 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         return _schema(args.kind)
     if args.command == "plugins":
         return _plugins(args)
+    if args.command == "diff":
+        return _diff(args)
     if args.command == "check":
         return _check(args)
     book = load_rules(args.rulesets, block=args.block, plugin_rulesets=not args.only)
