@@ -533,6 +533,19 @@ def test_the_report_is_the_same_on_every_run(tmp_path: Path) -> None:
     assert stable(check_only(path, generated=30)) == stable(check_only(path, generated=30))
 
 
+def test_verbose_lists_what_passed_and_skip_leaves_a_kind_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, ruleset([TOTAL], [BIG, SMALL]))
+    argv = ["check", "--only", str(path), "--generated", "0", "--lang", "en"]
+    assert main([*argv, "--skip", "coverage", "--skip", "lint"]) == ExitCode.OK
+    text = capsys.readouterr().out
+    assert "skipped: skipped with --skip coverage" in text
+    assert f"ok         {path}:{line_of(path, 'name: besar')}  besar" not in text
+    assert main([*argv, "--verbose"]) == ExitCode.OK
+    assert f"ok         {path}:{line_of(path, 'name: besar')}  besar" in capsys.readouterr().out
+
+
 def test_usage_errors() -> None:
     for argv in (["--min-coverage", "101"], ["--generated", "-1"], ["--skip", "validation"]):
         with pytest.raises(SystemExit) as info:
