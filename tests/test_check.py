@@ -366,11 +366,16 @@ def _missing(book: Any) -> Any:
     raise EngineUnavailableError("engine 'missing' needs a library that is not installed")
 
 
+def _crashing(book: Any) -> Any:
+    raise RuntimeError("cannot compile")
+
+
 class _Engines:
     @hookimpl
     def register_engines(self, register: Callable[[str, EngineFactory], None]) -> None:
         register("contrary", _Contrary)
         register("missing", _missing)
+        register("crashing", _crashing)
 
 
 def test_engines_that_disagree_or_are_unavailable() -> None:
@@ -383,6 +388,9 @@ def test_engines_that_disagree_or_are_unavailable() -> None:
     assert any("outcome approved vs rejected" in line for line in disagrees.details)
     assert cases["missing"].status == "skipped"
     assert cases["missing"].findings[0].severity == "warning"
+    (crash,) = cases["crashing"].findings
+    assert (crash.code, crash.severity) == ("check-engine-build", "error")
+    assert "RuntimeError: cannot compile" in crash.message.en
     # The examples ran on the contrary engine too, and those expecting approval failed there.
     failed = {c.group for c in report.section("examples").cases if c.status == "failed"}
     assert failed

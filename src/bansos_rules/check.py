@@ -796,8 +796,8 @@ class _Runner:
                 continue
             try:
                 self.book.engine(name)
-            except EngineUnavailableError:
-                continue  # reported once, under engines
+            except Exception:  # unavailable, or failed to compile: reported under engines
+                continue
             cases.extend(self._run_examples(name))
         return CheckSection("examples", tuple(cases))
 
@@ -1123,6 +1123,12 @@ class _Runner:
                 skipped = _text("check-engine-unavailable", engine=name, detail=exc)
                 finding = CheckFinding("engines", "check-engine-unavailable", "warning", skipped)
                 cases.append(CheckCase("engines", name, name, findings=(finding,), skipped=skipped))
+                continue
+            except Exception as exc:  # an engine that cannot compile the rules is an error
+                detail = f"{type(exc).__name__}: {exc}"
+                text = _text("check-engine-build", engine=name, detail=detail)
+                finding = CheckFinding("engines", "check-engine-build", "error", text)
+                cases.append(CheckCase("engines", name, name, findings=(finding,)))
                 continue
             apps = self.applications()
             if apps is None:

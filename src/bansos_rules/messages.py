@@ -387,6 +387,10 @@ _CHECK: dict[str, tuple[str, str]] = {
         "mesin '{engine}' tidak tersedia di sini: {detail}",
         "engine '{engine}' is not available here: {detail}",
     ),
+    "check-engine-build": (
+        "mesin '{engine}' gagal menyusun aturan: {detail}",
+        "engine '{engine}' failed to compile the rules: {detail}",
+    ),
     "check-engine-disagrees": (
         "mesin '{engine}' memutuskan {count} dari {total} aplikasi buatan berbeda dari mesin "
         "native",
