@@ -30,7 +30,7 @@ import yaml
 from bansos_rules.decision import Decision, RuleError
 from bansos_rules.errors import RulesetError
 from bansos_rules.messages import render
-from bansos_rules.models import Application
+from bansos_rules.models import Application, BusinessPlan
 from bansos_rules.ruleset.expr import param_code, suggest
 from bansos_rules.ruleset.ir import Invariant, Ruleset, for_business_type
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore
@@ -55,10 +55,11 @@ _BUILTINS: Mapping[str, Any] = {
 _SEED = 20250601
 """The seed of a derandomized search (any fixed number would do)."""
 
-_SHRINK_CALLS = 60
-"""How many smaller applications to try once a counterexample is found. Drawing an application
-takes tens of milliseconds, and the counterexample is about as small as it gets after a few dozen
-tries, while hypothesis's own limit is hundreds (tens of seconds here)."""
+_SHRINK_DRAWS = 60
+"""How many applications shrinking may draw once a counterexample is found. Drawing one takes tens
+of milliseconds; the counterexample is about as small as it gets after a few dozen tries, while
+hypothesis's own limits (500 smaller cases found, or five minutes) would take far longer. Counting
+draws rather than time keeps the result the same on every machine."""
 
 _SHRINK_SECONDS = 30.0
 """A safety net on the time spent shrinking one counterexample, should drawing be very slow."""
@@ -119,8 +120,8 @@ def check_invariants(
         new ones each time.
     :returns: one result per invariant, in ruleset and file order.
     :raises ImportError: when hypothesis is not installed.
-    :raises ValueError: when ``max_examples`` is below 1, or no date or business type can be
-        drawn for ``book``.
+    :raises ValueError: when ``max_examples`` is below 1, or there is no date on which the rules
+        can be applied.
     """
     find, no_such_example, settings = _hypothesis()
     if max_examples < 1:
@@ -143,10 +144,13 @@ def check_invariants(
             else:
                 judges.append(_Judge(inv, rs, book))
     if judges:
-        strategy = _strategy(book, dates_to_try(book))
+        shrinking: list[_Breaks] = []  # the search being shrunk, if any
+        strategy = _counted(_strategy(book, dates_to_try(book)), shrinking)
         seed = _SEED if derandomize else random.SystemRandom().getrandbits(64)
 
         def search(condition: Callable[[Case], bool]) -> Case | None:
+            if isinstance(condition, _Breaks):
+                shrinking[:] = [condition]
             try:
                 found: Case = find(
                     strategy, condition, settings=settings(max_examples), random=random.Random(seed)
@@ -155,6 +159,8 @@ def check_invariants(
                 return None
             except _Enough:
                 return getattr(condition, "best", None)
+            finally:
+                shrinking.clear()
             return found
 
         def survey(case: Case) -> bool:
@@ -232,51 +238,44 @@ def _hypothesis() -> tuple[Any, type[Exception], Callable[[int], Any]]:
 
 
 def _strategy(book: RuleBook, dates: Sequence[date]) -> SearchStrategy[Case]:
-    """Applications of every kind, on each of ``dates``.
+    """Applications of every kind, on each of ``dates``, following ``book``'s figures.
 
     Any applicant (mostly rejected), eligible applicants (approved, or reviewed for a missing
-    bank account or a poor fit), plans within Rp50,000 of the aid caps, and plans that may hold a
-    cash line; households with any living conditions, so referrals come up too. The simplest
-    kind comes first, so shrinking moves towards it.
+    bank account or a poor fit), plans within Rp50,000 of the aid caps in force, and plans that
+    may hold a cash line; households with any living conditions, so referrals come up too. The
+    simplest kind comes first, so shrinking moves towards it.
     """
     from hypothesis import strategies as st
 
-    from bansos_rules.testing import BUSINESS_TYPES, applications, business_plans
+    from bansos_rules.testing import applications, business_plans
 
-    registered = [t for t in BUSINESS_TYPES if t in book.layout.business_types]
-    if not registered:
-        raise ValueError(
-            "none of the business types the strategies draw is registered: "
-            + ", ".join(BUSINESS_TYPES)
-        )
     cache: dict[date, SearchStrategy[Case]] = {}
-
-    def drawn(on: date, **kwargs: Any) -> SearchStrategy[Application]:
-        if len(registered) == len(BUSINESS_TYPES):
-            return applications(on=on, **kwargs)
-        return st.sampled_from(registered).flatmap(
-            lambda bt: applications(on=on, business_type=bt, **kwargs)
-        )
-
-    def with_cash_line(app: Application) -> SearchStrategy[Application]:
-        plans = business_plans(
-            business_type=app.plan.business_type, allow_cash=True, regency=app.applicant.regency
-        )
-        return plans.map(lambda plan: app.model_copy(update={"plan": plan}))
 
     def on_date(on: date) -> SearchStrategy[Case]:
         found = cache.get(on)
-        if found is None:
-            eligible = drawn(on, eligible=True)
-            kinds = st.one_of(
-                drawn(on),
-                eligible,
-                # Twice (one_of keeps distinct strategies only): most approvals come from here.
-                drawn(on, eligible=True, near_cap=True),
-                drawn(on, eligible=True, near_cap=True),
-                eligible.flatmap(with_cash_line),
-            )
-            found = cache[on] = st.tuples(st.just(on), kinds)
+        if found is not None:
+            return found
+
+        plans: dict[tuple[str, str], SearchStrategy[BusinessPlan]] = {}
+
+        def with_cash_line(app: Application) -> SearchStrategy[Application]:
+            key = (app.plan.business_type, app.applicant.regency)
+            if key not in plans:
+                plans[key] = business_plans(
+                    business_type=key[0], allow_cash=True, regency=key[1], book=book, on=on
+                )
+            return plans[key].map(lambda plan: app.model_copy(update={"plan": plan}))
+
+        eligible = applications(eligible=True, on=on, book=book)
+        kinds = st.one_of(
+            applications(on=on, book=book),
+            eligible,
+            # Twice (one_of keeps distinct strategies only): most approvals come from here.
+            applications(eligible=True, near_cap=True, on=on, book=book),
+            applications(eligible=True, near_cap=True, on=on, book=book),
+            eligible.flatmap(with_cash_line),
+        )
+        found = cache[on] = st.tuples(st.just(on), kinds)
         return found
 
     return st.sampled_from(list(dates)).flatmap(on_date)
@@ -347,14 +346,20 @@ class _Breaks:
         self.book = book
         self.engine = engine
         self.best: Case | None = None
-        self.tries = 0
+        self.draws = 0
         self.deadline = 0.0
 
-    def __call__(self, case: Case) -> bool:
+    def drawing(self) -> None:
+        """Count one draw (hypothesis starts drawing more cases than reach the condition)."""
         if self.best is not None:
-            self.tries += 1
-            if self.tries > _SHRINK_CALLS or time.monotonic() > self.deadline:
-                raise _Enough
+            self.draws += 1
+
+    def __call__(self, case: Case) -> bool:
+        # Ended here, not while drawing: hypothesis checks that drawing behaves the same each time.
+        if self.best is not None and (
+            self.draws > _SHRINK_DRAWS or time.monotonic() > self.deadline
+        ):
+            raise _Enough
         on, app = case
         decision = self.book.evaluate(app, on=on, engine=self.engine)
         if not self.judge.breaks(case, _DecisionView(decision)):
@@ -364,6 +369,20 @@ class _Breaks:
         # Hypothesis only tries cases smaller than the smallest it has: the latest is the best.
         self.best = case
         return True
+
+
+def _counted(strategy: SearchStrategy[Case], shrinking: list[_Breaks]) -> SearchStrategy[Case]:
+    """``strategy``, telling the search being shrunk (if any) before each draw."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def counted(draw: st.DrawFn) -> Case:
+        for search in shrinking:
+            search.drawing()
+        return draw(strategy)
+
+    result: SearchStrategy[Case] = counted()
+    return result
 
 
 class _Judge:
