@@ -1,0 +1,1208 @@
+"""The durable engine: the rule book compiled into `durable_rules`_ rulesets.
+
+A second engine, built independently of the native one, so that the two can check each other
+(``bansos-rules check`` compares them on generated applications). It reads each rule's *source*
+expression again and translates it into durable_rules' JSON condition language; it shares with the
+native engine only the checked ruleset, the models and the book's slot layout.
+
+How a rule becomes durable_rules:
+
+* Comparisons, ``and``/``or``, ``is None``, ``in`` a list of constants, a field ``in`` a list of
+  the application, ``any``/``all``/``count`` over a list of the application and the built-in
+  ``overlaps`` become durable conditions. ``not`` is pushed down to the leaves.
+* Parameters and ``today`` are constants: the rulesets are built for each date decisions are
+  asked for (and cached), with the values in force that day. A rule that reads ``business_type``
+  or a by-business-type parameter is built once for each business type.
+* What the expression language has and durable_rules lacks (other functions, ``sum``/``min``/
+  ``max``/``len``/``abs``, ``//``, ``%``, ``*``, arithmetic that cannot be solved for one field)
+  is computed by a small interpreter of the expression and added to the fact as a field that the
+  durable condition tests. :attr:`DurableEngine.translation` lists which rules needed that.
+* An application is asserted as one fact, every rule it satisfies fires, and the fact is
+  retracted. Rules that read the fit score run in a second ruleset, after the score rules.
+
+Everything this engine uses of durable_rules sits in :class:`_Core`: its C core, driven directly,
+without the ``Host`` (whose timer threads run actions on other threads). Facts rather than events
+(an event fires only one rule), a marker field every rule requires (the engine's own state object
+is matched against rules too), one session per ruleset with every fact retracted after use (a
+distinct session per record fails at the 1,024th), and a lock per engine (the core is not
+thread-safe).
+
+.. _durable_rules: https://github.com/jruizgit/rules
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from bansos_rules.decision import Decision, Outcome, RuleError
+from bansos_rules.errors import EngineUnavailableError
+from bansos_rules.ruleset.types import Obj, Opt, Prim, Seq, Ty, model_type
+from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore, fit_percent, roots
+
+if TYPE_CHECKING:
+    from bansos_rules.book import Layout, ResolvedParams, RuleBook
+    from bansos_rules.models import Application
+    from bansos_rules.ruleset.ir import Rule
+    from bansos_rules.ruleset.types import Function
+
+__all__ = ["DurableEngine", "RuleTranslation"]
+
+Cond = dict[str, Any]
+
+_MARK = "bansos_rules"
+_MARKED: Cond = {_MARK: 1}
+TRUE: Cond = {"$ex": {_MARK: 1}}
+FALSE: Cond = {"$nex": {_MARK: 1}}
+_PROGRAM_CACHE = 64  # dates whose rulesets are kept built
+
+_FLIP = {"$lt": "$gt", "$lte": "$gte", "$gt": "$lt", "$gte": "$lte", "$eq": "$eq", "$neq": "$neq"}
+_NEGATE = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt", "$eq": "$neq", "$neq": "$eq"}
+_OPS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "$eq",
+    ast.NotEq: "$neq",
+    ast.Lt: "$lt",
+    ast.LtE: "$lte",
+    ast.Gt: "$gt",
+    ast.GtE: "$gte",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The one place that talks to durable_rules.
+
+
+class _Core:
+    """The durable_rules C core: create and delete rulesets, fire the rules one fact satisfies."""
+
+    def __init__(self) -> None:
+        try:
+            import durable_rules_engine as core  # type: ignore[import-not-found]
+        except ImportError as exc:  # not installed, or no build for this interpreter
+            raise EngineUnavailableError(
+                "engine 'durable' needs the durable_rules package, which cannot be imported here "
+                f"({exc}); install it with: pip install durable-rules "
+                "(it builds from source and does not support Python 3.13 or later). "
+                "The native engine works without it."
+            ) from exc
+        self._core = core
+        self._ids = itertools.count(1)
+
+    def create(self, name: str, rules: Mapping[str, Cond]) -> int:
+        """Build a ruleset: each rule fires when one fact satisfies its condition."""
+        definition = {
+            rule: {"all": [{"m": {"$and": [_MARKED, cond]} if cond is not TRUE else _MARKED}]}
+            for rule, cond in rules.items()
+        }
+        handle: int = self._core.create_ruleset(name, json.dumps(definition))
+        return handle
+
+    def delete(self, handle: int) -> None:
+        """Free a ruleset."""
+        self._core.delete_ruleset(handle)
+
+    def fire(self, handle: int, fact: dict[str, Any]) -> set[str]:
+        """Assert ``fact``, run every rule it satisfies, retract it; the names of rules fired."""
+        fact[_MARK] = 1
+        fact["id"] = next(self._ids)
+        text = json.dumps(fact, separators=(",", ":"))
+        core = self._core
+        fired: set[str] = set()
+        core.assert_fact(handle, text)
+        try:
+            started = core.start_action(handle)
+            if started:
+                message, action = started[1], started[2]
+                while message:
+                    # The message is {"<rule>":{...the fact...}}: only the rule name is needed.
+                    fired.add(message[2 : message.index('"', 2)])
+                    message = core.complete_and_start_action(handle, action)
+        finally:
+            core.retract_fact(handle, text)
+        return fired
+
+    def facts(self, handle: int) -> list[Any]:
+        """Facts still held by the ruleset's session (empty between decisions)."""
+        held: list[Any] = json.loads(self._core.get_facts(handle, "0"))
+        return held
+
+
+# --------------------------------------------------------------------------------------------
+# Values as the translator sees them.
+
+
+@dataclass(frozen=True)
+class _Const:
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Path:
+    """A value read from the fact (``applicant.age``) or from the current list item (``$i.age``)."""
+
+    key: str
+    ty: Ty
+    item: bool = False
+
+
+@dataclass(frozen=True)
+class _Arith:
+    op: str  # "$add" or "$sub"
+    left: _Value
+    right: _Value
+
+
+_Value = _Const | _Path | _Arith
+
+
+class _Fallback(Exception):
+    """The node cannot be expressed in durable_rules' condition language."""
+
+
+class _ItemScoped(_Fallback):
+    """The node reads a loop variable, so it cannot be computed once per application."""
+
+
+def _json_value(value: Any) -> Any:
+    if type(value) in (str, int, bool):
+        return value
+    if isinstance(value, bool | int | str | float) or value is None:
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, date):
+        return value.toordinal()
+    if isinstance(value, Enum):
+        return value.value
+    raise _Fallback(f"no JSON form for {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------------------------
+# An interpreter of the expression language, for what durable_rules cannot say.
+
+
+_PARAMS = object()
+
+
+@dataclass(frozen=True)
+class _Env:
+    """What names mean for one rule variant on one date."""
+
+    today: date
+    business_type: str | None  # the candidate (score rules, per-type variants), else the plan's
+    params: Mapping[str, Any]
+    functions: Mapping[str, Function]
+
+
+_DERIVED_HELPERS: dict[tuple[type, str], Callable[[Any, date], Any] | None] = {}
+
+
+def _attribute(obj: Any, name: str, today: date) -> Any:
+    """``obj.name``, computing the fields the models derive from the date (``age``)."""
+    if obj is None:
+        raise TypeError(f"cannot read .{name} of None")
+    key = (type(obj), name)
+    try:
+        helper = _DERIVED_HELPERS[key]
+    except KeyError:
+        helper = None
+        if isinstance(obj, BaseModel):
+            spec = model_type(type(obj)).fields.get(name)
+            if spec is not None and spec.derived is not None:
+                helper = RUNTIME_HELPERS[spec.derived]
+        _DERIVED_HELPERS[key] = helper
+    return getattr(obj, name) if helper is None else helper(obj, today)
+
+
+class _Interpreter:
+    """Evaluates a checked expression directly from its syntax tree."""
+
+    def __init__(self, env: _Env) -> None:
+        self.env = env
+
+    def run(self, node: ast.AST, app: Application, fit: FitScore | None) -> Any:
+        names: dict[str, Any] = {
+            "applicant": app.applicant,
+            "household": app.household,
+            "plan": app.plan,
+            "application": app,
+            "today": self.env.today,
+            "business_type": self.env.business_type or app.plan.business_type,
+            "fit": fit,
+            "params": _PARAMS,
+        }
+        return self._eval(node, names)
+
+    def _eval(self, node: ast.AST, names: dict[str, Any]) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return names[node.id]
+        if isinstance(node, ast.Attribute):
+            base = self._eval(node.value, names)
+            if base is _PARAMS:
+                return self.env.params[node.attr]
+            return _attribute(base, node.attr, self.env.today)
+        if isinstance(node, ast.BoolOp):
+            is_and = isinstance(node.op, ast.And)
+            result: Any = is_and
+            for value in node.values:
+                result = self._eval(value, names)
+                if bool(result) != is_and:
+                    return result
+            return result
+        if isinstance(node, ast.UnaryOp):
+            operand = self._eval(node.operand, names)
+            if isinstance(node.op, ast.Not):
+                return not operand
+            return -operand if isinstance(node.op, ast.USub) else +operand
+        if isinstance(node, ast.BinOp):
+            left, right = self._eval(node.left, names), self._eval(node.right, names)
+            return _binop(node.op, left, right)
+        if isinstance(node, ast.Compare):
+            left = self._eval(node.left, names)
+            for op, comparator in zip(node.ops, node.comparators, strict=True):
+                right = self._eval(comparator, names)
+                if not _compare(op, left, right):
+                    return False
+                left = right
+            return True
+        if isinstance(node, ast.IfExp):
+            test = self._eval(node.test, names)
+            return self._eval(node.body if test else node.orelse, names)
+        if isinstance(node, ast.List | ast.Tuple):
+            return tuple(self._eval(e, names) for e in node.elts)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return self._call(node.func.id, node.args, names)
+        raise TypeError(f"cannot evaluate {type(node).__name__}")
+
+    def _call(self, name: str, args: list[ast.expr], names: dict[str, Any]) -> Any:
+        if name in ("any", "all", "sum", "count", "min", "max") and len(args) == 1:
+            items = self._items(args[0], names, counting=name == "count")
+            if name == "any":
+                return any(items)
+            if name == "all":
+                return all(items)
+            if name in ("sum", "count"):
+                return sum(items)
+            found = list(items)
+            return (min if name == "min" else max)(found) if found else None
+        values = [self._eval(a, names) for a in args]
+        if name == "len":
+            return len(values[0])
+        if name == "abs":
+            return abs(values[0])
+        if name in ("min", "max"):
+            return min(values) if name == "min" else max(values)
+        return self.env.functions[name].impl(*values)
+
+    def _items(self, arg: ast.expr, names: dict[str, Any], *, counting: bool) -> Iterable[Any]:
+        if not isinstance(arg, ast.GeneratorExp):
+            values = self._eval(arg, names)
+            return [1 for _ in values] if counting else values
+        gen = arg.generators[0]
+        assert isinstance(gen.target, ast.Name)
+        out = []
+        for item in self._eval(gen.iter, names):
+            inner = {**names, gen.target.id: item}
+            if all(self._eval(cond, inner) for cond in gen.ifs):
+                if counting and gen.ifs:
+                    out.append(1)
+                elif counting:
+                    out.append(1 if self._eval(arg.elt, inner) else 0)
+                else:
+                    out.append(self._eval(arg.elt, inner))
+        return out
+
+
+def _binop(op: ast.operator, left: Any, right: Any) -> Any:
+    if isinstance(op, ast.Add):
+        return left + right
+    if isinstance(op, ast.Sub):
+        return left - right
+    if isinstance(op, ast.Mult):
+        return left * right
+    if isinstance(op, ast.FloorDiv):
+        return left // right
+    if isinstance(op, ast.Mod):
+        return left % right
+    raise TypeError(f"unsupported operator {type(op).__name__}")
+
+
+def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
+    if isinstance(op, ast.Eq):
+        return bool(left == right)
+    if isinstance(op, ast.NotEq):
+        return bool(left != right)
+    if isinstance(op, ast.Lt):
+        return bool(left < right)
+    if isinstance(op, ast.LtE):
+        return bool(left <= right)
+    if isinstance(op, ast.Gt):
+        return bool(left > right)
+    if isinstance(op, ast.GtE):
+        return bool(left >= right)
+    if isinstance(op, ast.In):
+        return left in right
+    if isinstance(op, ast.NotIn):
+        return left not in right
+    if isinstance(op, ast.Is):
+        return left is right
+    return left is not right
+
+
+# --------------------------------------------------------------------------------------------
+# What goes into a fact.
+
+
+@dataclass
+class _Shape:
+    """The part of an application the durable conditions read, as nested field names."""
+
+    fields: dict[str, _Shape | None] = field(default_factory=dict)
+
+    def add(self, parts: Iterable[str]) -> _Shape:
+        node = self
+        for part in parts:
+            child = node.fields.get(part)
+            if child is None:
+                child = node.fields[part] = _Shape()
+            node = child
+        return node
+
+
+_LEAF = _Shape()
+
+
+def _project(value: Any, shape: _Shape, today: date) -> Any:
+    """The JSON form of ``value`` restricted to ``shape`` (``None`` leaves are left out)."""
+    if isinstance(value, tuple | list):
+        return [_project(item, shape, today) for item in value]
+    if not shape.fields:
+        if isinstance(value, BaseModel):
+            return {}  # an object that is only tested for presence
+        return _json_value(value)
+    out: dict[str, Any] = {}
+    for name, child in shape.fields.items():
+        got = _attribute(value, name, today)
+        if got is not None:
+            out[name] = _project(got, child or _LEAF, today)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The translator.
+
+
+def _type_of(ty: Ty, name: str) -> Ty:
+    inner = ty.inner if isinstance(ty, Opt) else ty
+    if isinstance(inner, Obj) and name in inner.fields:
+        return inner.fields[name].type
+    raise _Fallback(f"unknown field {name}")
+
+
+def _bare(ty: Ty) -> Ty:
+    return ty.inner if isinstance(ty, Opt) else ty
+
+
+class _Translator:
+    """Translates the expressions of one rule variant into durable conditions."""
+
+    def __init__(self, program: _Program, env: _Env, unit: int) -> None:
+        self.program = program
+        self.env = env
+        self.unit = unit
+        self.roots = program.root_types
+        self.loop: tuple[str, Ty, str] | None = None  # generator variable, item type, list key
+        self.uses_atoms = False  # whether a condition tests an existential computed first
+
+    # -- booleans ------------------------------------------------------------------------------
+
+    def cond(self, node: ast.AST) -> Cond:
+        """The condition under which ``node`` is true."""
+        try:
+            return self._cond(node)
+        except _ItemScoped:
+            raise
+        except _Fallback:
+            if self.loop is not None and _reads_name(node, self.loop[0]):
+                raise _ItemScoped from None
+            return {self.program.computed_field(node, self.env, self.unit, boolean=True): True}
+
+    def _cond(self, node: ast.AST) -> Cond:
+        if isinstance(node, ast.BoolOp):
+            parts = [self.cond(v) for v in node.values]
+            return _all_of(parts) if isinstance(node.op, ast.And) else _any_of(parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return _negate(self.cond(node.operand))
+        if isinstance(node, ast.Compare):
+            parts = []
+            left = node.left
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                parts.append(self._compare(left, op, right))
+                left = right
+            return _all_of(parts)
+        if isinstance(node, ast.IfExp):
+            test = self.cond(node.test)
+            return _any_of(
+                [
+                    _all_of([test, self.cond(node.body)]),
+                    _all_of([_negate(test), self.cond(node.orelse)]),
+                ]
+            )
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in ("any", "all") and len(node.args) == 1:
+                return self._quantified(node.func.id, node.args[0])
+            if node.func.id == "overlaps":
+                return self._overlaps(node)
+        value = self.value(node)
+        if isinstance(value, _Const):
+            return TRUE if value.value else FALSE
+        if isinstance(value, _Path) and _bare(value.ty) == Prim("bool"):
+            return {value.key: True}
+        raise _Fallback("not a condition")
+
+    def _quantified(self, name: str, arg: ast.expr, *, counting: bool = False) -> Cond:
+        if not isinstance(arg, ast.GeneratorExp) or self.loop is not None:
+            raise _Fallback("only a generator directly over a list")
+        gen = arg.generators[0]
+        assert isinstance(gen.target, ast.Name)
+        source = self.value(gen.iter)
+        if not isinstance(source, _Path) or source.item:
+            raise _Fallback("a generator over a list of the application")
+        seq = _bare(source.ty)
+        if not isinstance(seq, Seq):
+            raise _Fallback("not a list")
+        self.loop = (gen.target.id, seq.item, source.key)
+        try:
+            # count(x for x in xs if c) counts the items that pass the ifs; without ifs, the
+            # items whose body is true.
+            body = TRUE if counting and gen.ifs else self.cond(arg.elt)
+            ifs = [self.cond(c) for c in gen.ifs]
+        except _ItemScoped:
+            raise _Fallback("the generator's body needs computing") from None
+        finally:
+            self.loop = None
+        if name == "any":
+            return self._exists(source.key, _all_of([*ifs, body]))
+        # all(body for x in xs if c)  ==  not any(c and not body for x in xs)
+        return _negate(self._exists(source.key, _all_of([*ifs, _negate(body)])))
+
+    def _exists(self, source: str, inner: Cond) -> Cond:
+        self.uses_atoms = True
+        return self.program.exists(source, inner)
+
+    def _overlaps(self, node: ast.Call) -> Cond:
+        fn = self.env.functions.get("overlaps")
+        if fn is None or fn.impl is not _builtin_overlaps() or len(node.args) != 2:
+            raise _Fallback("not the built-in overlaps")
+        first, second = (self.value(a) for a in node.args)
+        if isinstance(first, _Const) and isinstance(second, _Path):
+            first, second = second, first
+        if not (isinstance(first, _Path) and isinstance(second, _Const)) or first.item:
+            raise _Fallback("overlaps of two lists of the application")
+        options = [{"$i": _json_value(v)} for v in second.value]
+        return self._exists(first.key, _any_of(options))
+
+    # -- comparisons ---------------------------------------------------------------------------
+
+    def _compare(self, left_node: ast.expr, op: ast.cmpop, right_node: ast.expr) -> Cond:
+        counted = _count_test(left_node, op, right_node)
+        if counted is not None and self.loop is None:
+            generator, some = counted
+            found = self._quantified("any", generator, counting=True)
+            return found if some else _negate(found)
+        left, right = self.value(left_node), self.value(right_node)
+        if isinstance(op, ast.In | ast.NotIn):
+            found = self._membership(left, right)
+            return _negate(found) if isinstance(op, ast.NotIn) else found
+        if isinstance(op, ast.Is | ast.IsNot):
+            return self._is_none(left, right, negated=isinstance(op, ast.IsNot))
+        name = _OPS[type(op)]
+        if isinstance(left, _Const) and isinstance(right, _Const):
+            return TRUE if _compare(op, left.value, right.value) else FALSE
+        if not _has_path(left):
+            left, right, name = right, left, _FLIP[name]
+        path, rhs, name = _isolate(left, right, name)
+        cond = _comparison(path, name, _rhs(rhs))
+        if name == "$neq" and isinstance(path.ty, Opt):
+            # Python: None != x is true; durable_rules: a missing field matches nothing.
+            return {"$or": [cond, {"$nex": {path.key: 1}}]}
+        return cond
+
+    def _membership(self, left: _Value, right: _Value) -> Cond:
+        if isinstance(right, _Const):
+            if isinstance(left, _Const):
+                return TRUE if left.value in right.value else FALSE
+            if not isinstance(left, _Path):
+                raise _Fallback("membership of a computed value")
+            return _any_of([_comparison(left, "$eq", _json_value(v)) for v in right.value])
+        if isinstance(right, _Path) and not right.item and isinstance(_bare(right.ty), Seq):
+            if isinstance(left, _Const):
+                return self._exists(right.key, {"$i": _json_value(left.value)})
+            if isinstance(left, _Path) and not left.item:
+                return self._exists(right.key, {"$i": {"$m": left.key}})
+        raise _Fallback("membership")
+
+    def _is_none(self, left: _Value, right: _Value, *, negated: bool) -> Cond:
+        if isinstance(left, _Const) and left.value is None:
+            left, right = right, left
+        if not (isinstance(right, _Const) and right.value is None):
+            raise _Fallback("'is' compares with None only")
+        if isinstance(left, _Const):
+            return TRUE if (left.value is None) != negated else FALSE
+        if not isinstance(left, _Path) or left.item:
+            raise _Fallback("'is None' of a computed value")
+        return {"$ex" if negated else "$nex": {left.key: 1}}
+
+    # -- values --------------------------------------------------------------------------------
+
+    def value(self, node: ast.AST) -> _Value:
+        """What ``node`` is: a constant, a field of the fact or item, or simple arithmetic."""
+        try:
+            return self._value(node)
+        except _ItemScoped:
+            raise
+        except _Fallback:
+            if self.loop is not None and _reads_name(node, self.loop[0]):
+                raise _ItemScoped from None
+            key = self.program.computed_field(node, self.env, self.unit, boolean=False)
+            return _Path(key, Prim("computed"))
+
+    def _value(self, node: ast.AST) -> _Value:
+        if isinstance(node, ast.Constant):
+            return _Const(node.value)
+        if isinstance(node, ast.List | ast.Tuple):
+            items = [self._value(e) for e in node.elts]
+            if all(isinstance(i, _Const) for i in items):
+                return _Const(tuple(i.value for i in items if isinstance(i, _Const)))
+            raise _Fallback("a list with fields in it")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            inner = self._value(node.operand)
+            if isinstance(inner, _Const):
+                return _Const(-inner.value if isinstance(node.op, ast.USub) else inner.value)
+            if isinstance(node.op, ast.USub):
+                return _Arith("$sub", _Const(0), inner)
+            return inner
+        if isinstance(node, ast.BinOp):
+            left, right = self._value(node.left), self._value(node.right)
+            if isinstance(left, _Const) and isinstance(right, _Const):
+                return _Const(_binop(node.op, left.value, right.value))
+            if isinstance(node.op, ast.Add | ast.Sub):
+                return _Arith("$add" if isinstance(node.op, ast.Add) else "$sub", left, right)
+            raise _Fallback("only + and - are solved in durable_rules")
+        if isinstance(node, ast.Name):
+            return self._name(node.id)
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == "params":
+                return _Const(self.env.params[node.attr])
+            base = self._value(node.value)
+            if isinstance(base, _Const):
+                return _Const(getattr(base.value, node.attr))
+            if isinstance(base, _Path) and base.ty != Prim("computed"):
+                ty = _type_of(base.ty, node.attr)
+                key = f"{base.key}.{node.attr}"
+                if base.item:
+                    assert self.loop is not None
+                    self.program.read(f"{self.loop[2]}.{key[3:]}", first=True)
+                    return _Path(key, _optional(base.ty, ty), item=True)
+                # Lists are only searched by the existentials of the first phase.
+                self.program.read(key, first=isinstance(_bare(ty), Seq))
+                return _Path(key, _optional(base.ty, ty))
+            raise _Fallback("a field of a computed value")
+        raise _Fallback(type(node).__name__)
+
+    def _name(self, name: str) -> _Value:
+        if self.loop is not None and name == self.loop[0]:
+            return _Path("$i", self.loop[1], item=True)
+        if name == "today":
+            return _Const(self.env.today)
+        if name == "business_type":
+            if self.env.business_type is None:
+                raise _Fallback("business_type outside a per-type rule")
+            return _Const(self.env.business_type)
+        if name in self.roots:
+            return _Path(name, self.roots[name])
+        raise _Fallback(f"name {name}")
+
+
+def _count_test(left: ast.expr, op: ast.cmpop, right: ast.expr) -> tuple[ast.expr, bool] | None:
+    """``count(gen) == 0`` and its kin, as (generator, whether some item counts)."""
+    flipped = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE}
+    if isinstance(left, ast.Constant):
+        left, right = right, left
+        op = flipped.get(type(op), type(op))()
+    if not (
+        isinstance(left, ast.Call)
+        and isinstance(left.func, ast.Name)
+        and left.func.id == "count"
+        and len(left.args) == 1
+        and isinstance(left.args[0], ast.GeneratorExp)
+        and isinstance(right, ast.Constant)
+        and type(right.value) is int
+    ):
+        return None
+    tests = {
+        (ast.Eq, 0): False,
+        (ast.LtE, 0): False,
+        (ast.Lt, 1): False,
+        (ast.NotEq, 0): True,
+        (ast.Gt, 0): True,
+        (ast.GtE, 1): True,
+    }
+    some = tests.get((type(op), right.value))
+    return None if some is None else (left.args[0], some)
+
+
+def _optional(parent: Ty, child: Ty) -> Ty:
+    return Opt(_bare(child)) if isinstance(parent, Opt) and not isinstance(child, Opt) else child
+
+
+def _builtin_overlaps() -> Callable[..., Any]:
+    from bansos_rules.plugins.functions import overlaps
+
+    return overlaps
+
+
+def _reads_name(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _has_path(value: _Value) -> bool:
+    if isinstance(value, _Path):
+        return True
+    if isinstance(value, _Arith):
+        return _has_path(value.left) or _has_path(value.right)
+    return False
+
+
+def _isolate(left: _Value, right: _Value, name: str) -> tuple[_Path, _Value, str]:
+    """Solve ``left <name> right`` for the one field on the left: durable_rules needs it alone."""
+    while isinstance(left, _Arith):
+        a, b = left.left, left.right
+        if _has_path(a) and _has_path(b):
+            raise _Fallback("fields on both sides of + or -")
+        if left.op == "$add":
+            left, right = (
+                (a, _Arith("$sub", right, b)) if _has_path(a) else (b, _Arith("$sub", right, a))
+            )
+        elif _has_path(a):  # a - b <op> r  ->  a <op> r + b
+            left, right = a, _Arith("$add", right, b)
+        else:  # a - b <op> r  ->  b <flipped op> a - r
+            left, right, name = b, _Arith("$sub", a, right), _FLIP[name]
+    assert isinstance(left, _Path)
+    return left, _fold(right), name
+
+
+def _fold(value: _Value) -> _Value:
+    if isinstance(value, _Arith):
+        left, right = _fold(value.left), _fold(value.right)
+        if isinstance(left, _Const) and isinstance(right, _Const):
+            return _Const(
+                left.value + right.value if value.op == "$add" else left.value - right.value
+            )
+        return _Arith(value.op, left, right)
+    return value
+
+
+def _rhs(value: _Value) -> Any:
+    if isinstance(value, _Const):
+        return _json_value(value.value)
+    if isinstance(value, _Path):
+        if value.item:
+            raise _Fallback("an item field on the right of a comparison")
+        return {"$m": value.key}
+    return {value.op: {"$l": _rhs(value.left), "$r": _rhs(value.right)}}
+
+
+def _comparison(path: _Path, name: str, rhs: Any) -> Cond:
+    if name == "$eq":
+        return {path.key: rhs}
+    return {name: {path.key: rhs}}
+
+
+def _all_of(parts: list[Cond]) -> Cond:
+    """``$and`` of ``parts``, with constants folded (an item has no marker to test TRUE with)."""
+    if any(p is FALSE for p in parts):
+        return FALSE
+    kept = [p for p in parts if p is not TRUE]
+    if not kept:
+        return TRUE
+    return kept[0] if len(kept) == 1 else {"$and": kept}
+
+
+def _any_of(parts: list[Cond]) -> Cond:
+    """``$or`` of ``parts``, with constants folded."""
+    if any(p is TRUE for p in parts):
+        return TRUE
+    kept = [p for p in parts if p is not FALSE]
+    if not kept:
+        return FALSE
+    return kept[0] if len(kept) == 1 else {"$or": kept}
+
+
+def _negate(cond: Cond) -> Cond:
+    """The condition that holds exactly when ``cond`` does not (for the facts built here)."""
+    if cond is TRUE:
+        return FALSE
+    if cond is FALSE:
+        return TRUE
+    ((key, body),) = cond.items()
+    if key == "$and":
+        return _any_of([_negate(c) for c in body])
+    if key == "$or":
+        return _all_of([_negate(c) for c in body])
+    if key == "$ex":
+        return {"$nex": body}
+    if key == "$nex":
+        return {"$ex": body}
+    if key in _NEGATE:
+        ((path, rhs),) = body.items()
+        if key == "$neq":
+            return _equal(path, rhs)
+        negated = {_NEGATE[key]: {path: rhs}}
+        if key == "$eq" and not path.startswith("$i"):
+            return {"$or": [negated, {"$nex": {path: 1}}]}
+        return negated
+    if key.startswith("$") and key != "$i" and not key.startswith("$i."):
+        raise _Fallback(f"cannot negate {key}")
+    # {path: value} is equality. Python: None != value, so a missing field satisfies the negation.
+    other = {key: not body} if isinstance(body, bool) else {"$neq": {key: body}}
+    if key.startswith("$i"):
+        return other
+    return {"$or": [other, {"$nex": {key: 1}}]}
+
+
+def _equal(path: str, rhs: Any) -> Cond:
+    return {path: rhs}
+
+
+# --------------------------------------------------------------------------------------------
+# One date's compiled rules.
+
+
+@dataclass(frozen=True)
+class RuleTranslation:
+    """How one rule was translated: fully into durable_rules, or with computed fields."""
+
+    rule_id: str
+    variants: int
+    computed: tuple[str, ...]
+    """Sub-expressions computed in Python and tested as fact fields (empty: all durable)."""
+
+    @property
+    def full(self) -> bool:
+        """Whether durable_rules evaluates the whole rule."""
+        return not self.computed
+
+
+@dataclass
+class _Unit:
+    """One rule variant: where its result goes and the durable rules that decide it."""
+
+    slot: int
+    score: bool
+    rule: Rule
+    business_type: str | None  # the variant's business type, if the rule is built per type
+    has_when: bool
+    interpreter: _Interpreter
+    phase: int = 1
+    computed: list[str] = field(default_factory=list)
+
+    def in_python(self, app: Application, fit: FitScore | None) -> Any:
+        """The variant's result computed by the interpreter, as Python would, or its error.
+
+        Used when a computed part raised: Python may not have evaluated that part at all
+        (``a or b // 0``), so the whole rule is judged the way the expression reads.
+        """
+        try:
+            if self.rule.when_source is not None and not self.interpreter.run(
+                _parse(self.rule.when_source), app, fit
+            ):
+                return None
+            return self.interpreter.run(_parse(self.rule.check_source), app, fit)
+        except Exception as exc:
+            return RuleError(exc)
+
+
+_PHASES = 3
+"""1: existentials over lists (and rules that need nothing else); 2: rules that test
+existentials; 3: rules that read the fit score, which needs every score rule's result."""
+
+_MAX_DISJUNCTS = 16
+
+
+class _Program:
+    """The durable rulesets for one date, and how to build their facts."""
+
+    def __init__(self, engine: DurableEngine, params: ResolvedParams) -> None:
+        self.engine = engine
+        layout = engine.layout
+        self.today = params.on
+        self.root_types: dict[str, Ty] = {
+            name: ty for name, (ty, _code) in roots(layout.business_types, with_fit=True).items()
+        }
+        self.shapes = [_Shape() for _ in range(_PHASES)]
+        self._reads: list[str] = []
+        self.computed: list[tuple[str, ast.AST, _Interpreter, int, bool]] = []
+        self.units: list[_Unit] = []
+        self.conditions: list[dict[str, Cond]] = [{} for _ in range(_PHASES)]
+        self.atoms: dict[str, tuple[str, ...]] = {}  # fact field -> durable rules, any of which
+        self._atom_keys: dict[str, str] = {}
+        functions = engine.functions
+        for slot, (rule, candidate) in enumerate(layout.scores):
+            env = _Env(self.today, candidate, _params(params, rule, candidate), functions)
+            self._add(rule, env, slot, score=True, candidate=candidate)
+        for slot, rule in enumerate(layout.rules):
+            ruleset = next(rs for rs in layout.rulesets if rs.id == rule.ruleset)
+            per_type = "business_type" in _names(rule) or any(
+                ruleset.parameters[p].by for p in rule.params
+            )
+            types = [
+                t for t in layout.business_types if rule.applies_to is None or t in rule.applies_to
+            ]
+            if per_type:
+                for bt in types:
+                    env = _Env(self.today, bt, _params(params, rule, bt), functions)
+                    self._add(rule, env, slot, score=False, candidate=bt)
+            else:
+                env = _Env(self.today, None, _params(params, rule, None), functions)
+                self._add(rule, env, slot, score=False, candidate=None, types=types)
+        self.handles = self._create(engine.core)
+
+    def _create(self, core: _Core) -> list[int | None]:
+        handles: list[int | None] = []
+        for phase, conditions in enumerate(self.conditions, start=1):
+            if not conditions:
+                handles.append(None)
+                continue
+            # A rule every fact satisfies: a fact that fired nothing would be lost silently.
+            handles.append(
+                core.create(f"bansos_rules_{id(self)}_{phase}", {"seen": TRUE, **conditions})
+            )
+        return handles
+
+    def _add(
+        self,
+        rule: Rule,
+        env: _Env,
+        slot: int,
+        *,
+        score: bool,
+        candidate: str | None,
+        types: list[str] | None = None,
+    ) -> None:
+        variant = rule.variants[candidate if score else None]
+        uses_fit = variant.check.uses_fit or (variant.when is not None and variant.when.uses_fit)
+        unit = _Unit(
+            slot,
+            score,
+            rule,
+            None if score else candidate,
+            rule.when_source is not None,
+            _Interpreter(env),
+        )
+        index = len(self.units)
+        self.units.append(unit)
+        self._reads = []
+        guard: list[Cond] = []
+        if not score:
+            if candidate is not None:
+                guard.append(self._plan_type_is([candidate]))
+            elif types is not None and rule.applies_to is not None:
+                guard.append(self._plan_type_is(types))
+        translator = _Translator(self, env, index)
+        rules: dict[str, Cond] = {}
+        if rule.when_source is not None:
+            guard.append(translator.cond(_parse(rule.when_source)))
+            rules[f"a{index}"] = _all_of(guard)
+        rules[f"p{index}"] = _all_of([*guard, translator.cond(_parse(rule.check_source))])
+        unit.phase = 3 if uses_fit else 2 if translator.uses_atoms else 1
+        self.conditions[unit.phase - 1].update(rules)
+        for key in self._reads:
+            self.shapes[unit.phase - 1].add(key.split("."))
+
+    def _plan_type_is(self, types: list[str]) -> Cond:
+        self.read("plan.business_type")
+        return _any_of([{"plan.business_type": t} for t in types])
+
+    # -- what the fact must carry ---------------------------------------------------------------
+
+    def read(self, key: str, *, first: bool = False) -> None:
+        """The fact of the current rule's phase (or of the ``first``) must carry field ``key``."""
+        if key.startswith("fit."):  # the fit score is added whole, after the score rules
+            return
+        if first:
+            self.shapes[0].add(key.split("."))
+        else:
+            self._reads.append(key)
+
+    def exists(self, source: str, inner: Cond) -> Cond:
+        """A condition true when some item of list ``source`` satisfies ``inner``.
+
+        Computed in the first phase as a fact field: durable_rules' ``$iall`` and an ``$or``
+        inside ``$iany`` give wrong answers, so ``inner`` is spread into conjunctions, one
+        ``$iany`` rule each, and "not any" becomes a test of the field being false.
+        """
+        if inner is FALSE:
+            return FALSE
+        if inner is TRUE:
+            raise _Fallback("an item test that is always true")
+        disjuncts = _dnf(inner)
+        if len(disjuncts) > _MAX_DISJUNCTS:
+            raise _Fallback("too many alternatives")
+        signature = json.dumps([source, disjuncts], sort_keys=True)
+        key = self._atom_keys.get(signature)
+        if key is None:
+            key = self._atom_keys[signature] = f"q{len(self.atoms)}"
+            names = tuple(f"{key}_{j}" for j in range(len(disjuncts)))
+            self.atoms[key] = names
+            for name, conjunction in zip(names, disjuncts, strict=True):
+                self.conditions[0][name] = {"$iany": {source: _all_of(conjunction)}}
+        return {key: True}
+
+    def computed_field(self, node: ast.AST, env: _Env, unit: int, *, boolean: bool) -> str:
+        """A fact field holding ``node``'s value, computed in Python."""
+        key = f"x{len(self.computed)}"
+        self.computed.append((key, node, _Interpreter(env), unit, boolean))
+        self.units[unit].computed.append(ast.unparse(node))
+        return key
+
+
+def _dnf(cond: Cond) -> list[list[Cond]]:
+    """``cond`` as alternatives of conjunctions of leaves."""
+    ((key, body),) = cond.items()
+    if key == "$or":
+        return [conj for part in body for conj in _dnf(part)]
+    if key == "$and":
+        result: list[list[Cond]] = [[]]
+        for part in body:
+            result = [done + conj for done in result for conj in _dnf(part)]
+            if len(result) > _MAX_DISJUNCTS:
+                break
+        return result
+    return [[cond]]
+
+
+def _names(rule: Rule) -> set[str]:
+    found: set[str] = set()
+    for source in (rule.check_source, rule.when_source):
+        if source is not None:
+            found.update(n.id for n in ast.walk(_parse(source)) if isinstance(n, ast.Name))
+    return found
+
+
+def _parse(source: str) -> ast.expr:
+    return ast.parse(source.strip(), mode="eval").body
+
+
+def _params(params: ResolvedParams, rule: Rule, business_type: str | None) -> dict[str, Any]:
+    return {name: params.value(rule.ruleset, name, business_type) for name in rule.params}
+
+
+# --------------------------------------------------------------------------------------------
+# The engine.
+
+
+class DurableEngine:
+    """Evaluates a rule book with durable_rules."""
+
+    name = "durable"
+
+    def __init__(self, book: RuleBook) -> None:
+        self.core = _Core()
+        self.layout: Layout = book.layout
+        self.functions: Mapping[str, Function] = book.registry.functions
+        self._programs: dict[date, _Program] = {}
+        self._lock = threading.Lock()
+        self._fit_table = _fit_table(self.layout)
+        self._values = [_path_reader(path) for path in self.layout.hoisted]
+
+    @property
+    def translation(self) -> tuple[RuleTranslation, ...]:
+        """How each rule was translated, for the rules in force today or on the last date used."""
+        program = next(iter(self._programs.values()), None) or self._program(date.today())
+        merged: dict[str, list[_Unit]] = {}
+        for unit in program.units:
+            merged.setdefault(unit.rule.id, []).append(unit)
+        return tuple(
+            RuleTranslation(
+                rule_id,
+                len(units),
+                tuple(dict.fromkeys(c for u in units for c in u.computed)),
+            )
+            for rule_id, units in merged.items()
+        )
+
+    def _program(self, on: date) -> _Program:
+        program = self._programs.get(on)
+        if program is None:
+            if len(self._programs) >= _PROGRAM_CACHE:
+                oldest = next(iter(self._programs))
+                for handle in self._programs.pop(oldest).handles:
+                    if handle is not None:
+                        self.core.delete(handle)
+            program = _Program(self, self.layout.params_on(on))
+            self._programs[on] = program
+        return program
+
+    def decide(self, application: Application, on: date) -> Decision:
+        """Decide one valid application with the rules in force on ``on``."""
+        with self._lock:
+            return self._decide(application, on)
+
+    def _decide(self, app: Application, on: date) -> Decision:
+        program = self._program(on)
+        layout = self.layout
+        failed: set[int] = set()  # units a computed part of which raised
+        units = program.units
+        scores: list[Any] = [None] * len(layout.scores)
+        results: list[Any] = [None] * len(layout.rules)
+        bt = app.plan.business_type
+        fit: FitScore | None = None
+        atoms: dict[str, bool] = {}
+        core = self.core
+        for phase, handle in enumerate(program.handles, start=1):
+            if phase == _PHASES:
+                fit = self._fit(bt, scores)
+            if handle is None:
+                continue
+            fact = _project(app, program.shapes[phase - 1], on)
+            fact.update(atoms)
+            if fit is not None:
+                fact["fit"] = {
+                    "score": fit.score,
+                    "max_score": fit.max_score,
+                    "percent": fit.percent,
+                }
+            for entry in program.computed:
+                if units[entry[3]].phase == phase:
+                    _compute(fact, entry, app, fit, failed)
+            fired = core.fire(handle, fact)
+            if "seen" not in fired:
+                raise RuntimeError("durable_rules did not process the application's fact")
+            if phase == 1:
+                for key, names in program.atoms.items():
+                    atoms[key] = any(name in fired for name in names)
+            for index, unit in enumerate(units):
+                if unit.phase == phase:
+                    target = scores if unit.score else results
+                    if unit.business_type is not None and unit.business_type != bt:
+                        continue  # a per-type variant of a requirement, for another type
+                    if index in failed:
+                        if unit.score or unit.rule.applies_to is None or bt in unit.rule.applies_to:
+                            target[unit.slot] = unit.in_python(app, fit)
+                    else:
+                        _settle(unit, index, fired, bt, target)
+        assert fit is not None
+        outcome = _outcome(layout, results)
+        total = app.plan.total
+        values = tuple(read(app, on, fit) for read in self._values)
+        return Decision.build(
+            app.id,
+            outcome,
+            total if outcome is Outcome.APPROVED else 0,
+            on,
+            self.name,
+            layout,
+            bt,
+            total,
+            tuple(results),
+            tuple(scores),
+            values,
+        )
+
+    def _fit(self, business_type: str, scores: list[Any]) -> FitScore:
+        score = most = 0
+        for slot, points in self._fit_table.get(business_type, ()):
+            result = scores[slot]
+            if result is None:
+                continue
+            most += points
+            if result is True:
+                score += points
+        return FitScore(score, most, fit_percent(score, most))
+
+    def held_facts(self) -> int:
+        """Facts left in durable_rules' sessions (always 0 between decisions)."""
+        with self._lock:
+            return sum(
+                len(self.core.facts(h))
+                for program in self._programs.values()
+                for h in program.handles
+                if h is not None
+            )
+
+
+def _compute(
+    fact: dict[str, Any],
+    entry: tuple[str, ast.AST, _Interpreter, int, bool],
+    app: Application,
+    fit: FitScore | None,
+    failed: set[int],
+) -> None:
+    key, node, interpreter, unit, boolean = entry
+    try:
+        value = interpreter.run(node, app, fit)
+        fact[key] = bool(value) if boolean else _json_value(value)
+    except Exception:
+        failed.add(unit)
+
+
+def _settle(
+    unit: _Unit, index: int, fired: set[str], business_type: str, target: list[Any]
+) -> None:
+    """Record the variant's result from the durable rules that fired."""
+    if f"p{index}" in fired:
+        target[unit.slot] = True
+    elif unit.has_when and f"a{index}" not in fired:
+        target[unit.slot] = None
+    elif unit.score or unit.rule.applies_to is None or business_type in unit.rule.applies_to:
+        target[unit.slot] = False
+
+
+def _outcome(layout: Layout, results: list[Any]) -> Outcome:
+    review = False
+    for rule, result in zip(layout.rules, results, strict=True):
+        if isinstance(result, RuleError):
+            review = True
+        elif result is False:
+            if rule.on_fail == "reject":
+                return Outcome.REJECTED
+            if rule.on_fail == "review":
+                review = True
+    return Outcome.NEEDS_REVIEW if review else Outcome.APPROVED
+
+
+def _fit_table(layout: Layout) -> dict[str, tuple[tuple[int, int], ...]]:
+    table: dict[str, list[tuple[int, int]]] = {}
+    for slot, (rule, candidate) in enumerate(layout.scores):
+        table.setdefault(candidate, []).append((slot, rule.points))
+    return {code: tuple(rows) for code, rows in table.items()}
+
+
+def _path_reader(path: str) -> Callable[[Application, date, FitScore], Any]:
+    root, *rest = path.split(".")
+
+    def read(app: Application, today: date, fit: FitScore) -> Any:
+        value: Any = {
+            "applicant": app.applicant,
+            "household": app.household,
+            "plan": app.plan,
+            "application": app,
+            "fit": fit,
+        }[root]
+        for name in rest:
+            if value is None:
+                return None
+            value = getattr(value, name) if root == "fit" else _attribute(value, name, today)
+        return value
+
+    return read
