@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark the native engine against a hand-written baseline of the same rules.
+"""Benchmark the native and durable engines against a hand-written baseline of the same rules.
 
 Usage::
 
@@ -11,13 +11,17 @@ What it does, in order:
    and well planned, the rest breaking exactly one thing each) as plain JSON-like dicts, and
    validates them into :class:`~bansos_rules.models.Application` objects;
 2. decides each with :func:`baseline_decide` (the four rulesets written out by hand in plain
-   Python, parameter values read from the loaded book) and with the native engine, and aborts
-   unless both agree on the outcome, aid value, every rule's result, every score rule's result,
+   Python, parameter values read from the loaded book), with the native engine and with the
+   durable engine (when durable_rules can be imported), and aborts unless all agree on the
+   outcome, aid value, every rule's result, every score rule's result,
    the fit score of all six business types, the referrals and the values read; it also checks
    that each generated application breaks exactly the rule its scenario says;
 3. times, single-threaded on one pinned core, best of ``--repeat`` round-robin runs:
    (a) the baseline, (b) ``engine.decide``, (c) decide + findings/referrals/recommendations,
-   (d) decide + ``to_json()``, (e) ``book.evaluate(dict)`` including pydantic validation.
+   (d) decide + ``to_json()``, (e) ``book.evaluate(dict)`` including pydantic validation,
+   (f) the durable engine's ``decide``;
+4. with ``--memory N``, runs N durable decisions and prints resident memory every N/10, to show
+   that the durable engine keeps no facts or state between decisions.
 
 Works from a checkout without installation (it puts ``src/`` on ``sys.path`` when
 ``bansos_rules`` is not importable) and with the package installed.
@@ -44,7 +48,7 @@ if importlib.util.find_spec("bansos_rules") is None:  # not installed: use the c
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import bansos_rules
-from bansos_rules import RuleBook, load_rules
+from bansos_rules import EngineUnavailableError, RuleBook, load_rules
 from bansos_rules.decision import Decision
 from bansos_rules.models import Application
 
@@ -981,6 +985,34 @@ def compare(base: BaselineResult, d: Decision, rule_pos: Sequence[int]) -> list[
     return diffs
 
 
+def _durable(book: RuleBook) -> Any:
+    """The durable engine, or None where durable_rules cannot be imported."""
+    try:
+        return book.engine("durable")
+    except EngineUnavailableError:
+        return None
+
+
+def rss_mib() -> float:
+    """Resident memory of this process, MiB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory_profile(
+    book: RuleBook, apps: Sequence[Any], on: date, total: int
+) -> list[tuple[int, float]]:
+    """RSS after every tenth of ``total`` durable decisions (cycling through ``apps``)."""
+    decide = book.engine("durable").decide
+    points = []
+    step = max(1, total // 10)
+    for done in range(1, total + 1):
+        decide(apps[done % len(apps)], on)
+        if done % step == 0:
+            points.append((done, rss_mib()))
+    return points
+
+
 def check_agreement(
     book: RuleBook, apps: Sequence[Application], scenarios: Sequence[str], on: date
 ) -> tuple[Counter[tuple[str, str]], Counter[str]]:
@@ -995,10 +1027,13 @@ def check_agreement(
     referrals: Counter[str] = Counter()
     reports = []
     bad = 0
+    durable = _durable(book)
     for app, scenario in zip(apps, scenarios, strict=True):
         base = baseline_decide(app, on)
         d = engine.decide(app, on)
         diffs = compare(base, d, rule_pos)
+        if durable is not None:
+            diffs.extend("durable: " + x for x in compare(base, durable.decide(app, on), rule_pos))
         failed = {rule.id for rule, r in zip(rules, d.results, strict=True) if r is False}
         expected = set(EXPECTED_FAILED[scenario])
         if scenario == "missing_skill" and app.plan.business_type == "workshop":
@@ -1055,6 +1090,12 @@ def mode_json(apps: Sequence[Any], on: date, book: RuleBook) -> None:
         decide(app, on).to_json()
 
 
+def mode_durable(apps: Sequence[Any], on: date, book: RuleBook) -> None:
+    decide = book.engine("durable").decide
+    for app in apps:
+        decide(app, on)
+
+
 def mode_evaluate(records: Sequence[Any], on: date, book: RuleBook) -> None:
     evaluate = book.evaluate
     for record in records:
@@ -1073,6 +1114,7 @@ MODES = (
     Mode("baseline", "(a) baseline_decide, hand-written", mode_baseline, "apps", False),
     Mode("decide", "(b) engine.decide (raw results)", mode_decide, "apps", False),
     Mode("explain", "(c) decide + findings/referrals/recs", mode_explain, "apps", True),
+    Mode("durable", "(f) durable engine decide (raw results)", mode_durable, "apps", True),
     Mode("to_json", "(d) decide + to_json()", mode_json, "apps", True),
     Mode("evaluate", "(e) book.evaluate(dict), validates", mode_evaluate, "records", False),
 )
@@ -1148,6 +1190,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep the garbage collector on while timing (default: off, as timeit)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N durable decisions and print resident memory along the way (0: skip)",
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeat < 1:
         parser.error("--n and --repeat must be at least 1")
@@ -1178,14 +1227,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.freeze()  # the data set is permanent: keep it out of collections made while timing
 
     explain_n = args.n if args.explain_n <= 0 else min(args.n, args.explain_n)
-    sizes = {m.key: explain_n if m.subset else args.n for m in MODES}
+    modes = [m for m in MODES if m.key != "durable" or _durable(book) is not None]
+    sizes = {m.key: explain_n if m.subset else args.n for m in modes}
     times = time_modes(
-        MODES, {"apps": apps, "records": records}, sizes, args.on, book, args.repeat, args.keep_gc
+        modes, {"apps": apps, "records": records}, sizes, args.on, book, args.repeat, args.keep_gc
     )
+    memory = memory_profile(book, apps, args.on, args.memory) if args.memory else []
 
     base_us = min(times["baseline"]) / sizes["baseline"] * 1e6
     rows = []
-    for m in MODES:
+    for m in modes:
         best = min(times[m.key])
         us = best / sizes[m.key] * 1e6
         rows.append(
@@ -1232,7 +1283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "outcomes": dict(sorted(outcomes.items())),
         "scenarios": by_scenario,
         "referrals": dict(referrals.most_common()),
-        "agreement": "baseline and engine agree on every application",
+        "agreement": "baseline, native engine"
+        + (" and durable engine" if len(modes) == len(MODES) else "")
+        + " agree on every application",
+        "durable_memory_mib": memory,
     }
 
     if args.json:
@@ -1271,8 +1325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"setup: generate {generated_s:.2f} s, validate {validated_s:.2f} s,"
         f" agreement check {checked_s:.2f} s"
     )
+    engines = "native and durable engines" if len(modes) == len(MODES) else "native engine"
     print(
-        f"agreement: baseline == engine on outcome, aid value, {len(RULE_IDS)} rule results,"
+        f"agreement: baseline == {engines} on outcome, aid value, {len(RULE_IDS)} rule results,"
         f" {len(layout.scores)} score results, fit of {len(BUSINESS_TYPES)} types, referrals and"
         f" values read, for all {args.n} applications; every scenario fails exactly its rule"
     )
@@ -1292,7 +1347,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         " the baseline's in this run"
     )
     if explain_n < args.n:
-        print(f"(c) and (d) timed on the first {explain_n} applications (--explain-n)")
+        print(f"(c), (d) and (f) timed on the first {explain_n} applications (--explain-n)")
+    if len(modes) < len(MODES):
+        print("(f) skipped: durable_rules cannot be imported here")
+    if memory:
+        print(
+            "durable engine resident memory: " + ", ".join(f"{n:,} {m:.1f} MiB" for n, m in memory)
+        )
     print(f"total {time.perf_counter() - wall:.1f} s")
     return 0
 
