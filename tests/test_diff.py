@@ -303,6 +303,8 @@ def test_markdown_in_both_languages(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "| ditolak → disetujui | 1 | `aid_caps.maximum` (1) |" in out_id
     assert "| Samarinda (6472) | 1 | 1 | 1 | 0 | +Rp5.200.000 |" in out_id
     assert "#### Catatan yang tidak dapat dibandingkan (2)" in out_id
+    assert "**Keputusan yang berubah: 1 / 1 (100,0%)**" in out_id
+    assert "| Kabupaten/kota | permohonan | berubah | jadi disetujui |" in out_id
     _, out_en, _ = run(capsys, *args, "--lang", "en")
     assert "| `max_aid` (rupiah) | changed | Rp5,000,000 → Rp5,500,000 from 2026-01-01 |" in out_en
     assert "| rejected → approved | 1 | `aid_caps.maximum` (1) |" in out_en
@@ -310,6 +312,7 @@ def test_markdown_in_both_languages(tmp_path: Path, capsys: pytest.CaptureFixtur
         out_en
     )
     assert "3 records = 1 compared + 2 invalid." in out_en
+    assert "**Decisions that change: 1 / 1 (100.0%)**" in out_en
 
 
 # impact on generated applications ------------------------------------------------------------

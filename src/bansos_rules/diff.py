@@ -1387,6 +1387,11 @@ def _signed(value: int) -> str:
     return f"+{value}" if value > 0 else f"-{-value}" if value < 0 else "0"
 
 
+def _percent(value: float, lang: Lang) -> str:
+    text = f"{value:.1f}%"
+    return text.replace(".", ",") if lang == "id" else text
+
+
 def _outcome(o: Outcome, lang: Lang) -> str:
     return label(o.value, lang).lower()
 
@@ -1540,7 +1545,7 @@ def _markdown_impact(report: DiffReport, imp: Impact, lang: Lang, out: list[str]
         share = 100 * total.changed / total.applications if total.applications else 0.0
         out.append(
             f"**{label('diff_changed_decisions', lang)}: {total.changed} / "
-            f"{total.applications} ({share:.1f}%)**"
+            f"{total.applications} ({_percent(share, lang)})**"
         )
         out.append("")
         out.append(
@@ -1556,7 +1561,7 @@ def _markdown_impact(report: DiffReport, imp: Impact, lang: Lang, out: list[str]
             out.append(f"| {label('diff_aid_changed', lang)} | {total.aid_changed} | |")
         out.append("")
         header = (
-            f"| {{what}} | {label('diff_applications', lang)} | {label('diff_changed', lang)} "
+            f"| {{what}} | {label('diff_applications', lang)} | {label('diff_flipped', lang)} "
             f"| {label('diff_gained', lang)} | {label('diff_lost', lang)} | Δ "
             f"{label('diff_total_aid', lang).lower()} |"
         )

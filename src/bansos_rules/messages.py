@@ -192,6 +192,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "diff_added": ("ditambah", "added"),
     "diff_removed": ("dihapus", "removed"),
     "diff_changed": ("diubah", "changed"),
+    "diff_flipped": ("berubah", "changed"),
     "diff_rulesets": ("Ruleset", "Rulesets"),
     "diff_rules": ("Aturan", "Rules"),
     "diff_parameters": ("Parameter", "Parameters"),
