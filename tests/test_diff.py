@@ -4,6 +4,7 @@ impact on decisions, from directories and git revisions, on files and generated 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -339,7 +340,9 @@ def test_generated_population_flips_with_shrunk_examples_that_paste_as_examples(
     assert kinds  # plan totals are drawn near both sides' caps
     # A higher cap rejects no one more: every flip is from a rejection, to something else.
     assert all(a is Outcome.REJECTED and b is not Outcome.REJECTED for a, b in kinds)
-    assert found.total.aid_delta > 0
+    assert found.total.aid_delta >= 0
+    assert (found.total.gained == 0) == (found.total.aid_delta == 0)
+    assert found.total.lost == 0
     assert sum(t.applications for t in found.by_regency.values()) == 60
     for key, [example] in found.examples.items():
         assert example.shrunk
@@ -362,3 +365,32 @@ def test_generated_population_flips_with_shrunk_examples_that_paste_as_examples(
     pasted_doc = yaml.safe_load(example.example_yaml("en"))[0]
     assert pasted_doc["expect"]["outcome"] == example.new_outcome.value
     assert pasted_doc["given"]["id"] == example.application_id
+
+
+# the CI recipe --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [".github/workflows/rulesets.yml", ".pre-commit-hooks.yaml"])
+def test_the_ci_recipe_shows_the_committed_files(name: str) -> None:
+    text = (ROOT / name).read_text(encoding="utf-8")
+    assert "```yaml\n" + text.rstrip() + "\n```" in (ROOT / "docs" / "ci.md").read_text("utf-8"), (
+        f"docs/ci.md does not show {name} as it is; paste the file into its yaml block"
+    )
+    parsed = yaml.safe_load(text)
+    assert parsed  # valid YAML
+    commands = json.dumps(parsed)
+    assert "bansos-rules check rulesets/" in commands
+    assert "bansos-rules diff " in commands
+
+
+def test_the_hooks_run_on_ruleset_files_only() -> None:
+    hooks = {
+        h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    }
+    assert set(hooks) == {"bansos-rules-check", "bansos-rules-diff"}
+    for hook in hooks.values():
+        pattern = re.compile(hook["files"])
+        assert pattern.search("rulesets/aid_caps.yaml")
+        assert not pattern.search("docs/ci.md")
+        assert not pattern.search("rulesets/ruleset.schema.json")
+        assert hook["pass_filenames"] is False
