@@ -14,7 +14,7 @@ import pytest
 
 from bansos_rules import BusinessType, Outcome, PluginError, hookimpl, load_rules
 from bansos_rules._manager import BUILTIN_PLUGINS, load_plugins
-from tests._support import base_application, base_application_data
+from tests._support import base_application, base_application_data, builtin_book
 
 ON = date(2025, 6, 1)
 
@@ -77,6 +77,9 @@ def _install_distribution(root: Path, name: str, entry_points: str, files: dict[
 @pytest.fixture
 def third_party(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A third-party package, bansos-tailoring, installed on sys.path for this test only."""
+    # The shared built-in book is cached for the session: build it before the package is
+    # visible, or every later test would decide with the third-party rules too.
+    builtin_book()
     _install_distribution(
         tmp_path,
         "bansos-tailoring",
