@@ -109,12 +109,13 @@ def check_invariants(
 ) -> list[InvariantResult]:
     """Test every invariant of every ruleset in ``book`` on generated applications.
 
-    Each application is decided once and every invariant judged on the decision; an invariant
-    that fails on some application is then searched again on its own so that hypothesis can
-    shrink the application to a minimal counterexample.
+    The applications come in four kinds (see :func:`_strategies`), each drawn in its own search
+    with a quarter of ``max_examples``. Each application is decided once and every invariant
+    judged on the decision; for an invariant that fails, the search where it failed is run again
+    on its own so that hypothesis can shrink the application to a minimal counterexample.
 
     :param book: the rule book whose rulesets' invariants to test.
-    :param max_examples: how many applications to decide.
+    :param max_examples: how many applications to decide (all kinds together).
     :param engine: the engine that decides them.
     :param derandomize: draw the same applications on every run (the default); ``False`` draws
         new ones each time.
@@ -145,15 +146,23 @@ def check_invariants(
                 judges.append(_Judge(inv, rs, book))
     if judges:
         shrinking: list[_Breaks] = []  # the search being shrunk, if any
-        strategy = _counted(_strategy(book, dates_to_try(book)), shrinking)
+        kinds = [_counted(k, shrinking) for k in _strategies(book, dates_to_try(book))]
+        # Each kind of application gets its share of the examples: left to one search, hypothesis
+        # dwells on a few kinds and some invariants would hardly ever be relevant.
+        shares = [
+            max_examples // len(kinds) + (i < max_examples % len(kinds)) for i in range(len(kinds))
+        ]
         seed = _SEED if derandomize else random.SystemRandom().getrandbits(64)
 
-        def search(condition: Callable[[Case], bool]) -> Case | None:
+        def search(kind: int, condition: Callable[[Case], bool]) -> Case | None:
             if isinstance(condition, _Breaks):
                 shrinking[:] = [condition]
             try:
                 found: Case = find(
-                    strategy, condition, settings=settings(max_examples), random=random.Random(seed)
+                    kinds[kind],
+                    condition,
+                    settings=settings(shares[kind]),
+                    random=random.Random(seed + kind),
                 )
             except no_such_example:
                 return None
@@ -163,15 +172,19 @@ def check_invariants(
                 shrinking.clear()
             return found
 
-        def survey(case: Case) -> bool:
-            on, app = case
-            decision = book.evaluate(app, on=on, engine=engine)
-            view = _DecisionView(decision)
-            for judge in judges:
-                judge.observe(case, view)
-            return False  # never "found": decide max_examples applications
+        for kind, share in enumerate(shares):
+            if not share:
+                continue
 
-        search(survey)
+            def survey(case: Case, kind: int = kind) -> bool:
+                on, app = case
+                decision = book.evaluate(app, on=on, engine=engine)
+                view = _DecisionView(decision)
+                for judge in judges:
+                    judge.observe(kind, case, view)
+                return False  # never "found": decide all of this kind's share
+
+            search(kind, survey)
         for judge in judges:
             results[judge.invariant.id] = judge.result(book, engine, search)
     return [results[inv.id] for rs in book.rulesets for inv in rs.invariants]
@@ -237,28 +250,26 @@ def _hypothesis() -> tuple[Any, type[Exception], Callable[[int], Any]]:
     return find, NoSuchExample, settings
 
 
-def _strategy(book: RuleBook, dates: Sequence[date]) -> SearchStrategy[Case]:
-    """Applications of every kind, on each of ``dates``, following ``book``'s figures.
+def _strategies(book: RuleBook, dates: Sequence[date]) -> list[SearchStrategy[Case]]:
+    """The kinds of applications to try, each on any of ``dates``, following ``book``'s figures.
 
-    Any applicant (mostly rejected), eligible applicants (approved, or reviewed for a missing
-    bank account or a poor fit), plans within Rp50,000 of the aid caps in force, and plans that
-    may hold a cash line; households with any living conditions, so referrals come up too. The
-    simplest kind comes first, so shrinking moves towards it.
+    Plans within Rp50,000 of the aid caps in force from eligible applicants (most approvals come
+    from here), any applicant (mostly rejected), eligible applicants (approved, or reviewed for a
+    missing bank account or a poor fit), and plans that may hold a cash line; households with any
+    living conditions, so referrals come up in every kind.
     """
     from hypothesis import strategies as st
 
     from bansos_rules.testing import applications, business_plans
 
-    cache: dict[date, SearchStrategy[Case]] = {}
+    def on_any_date(kind: Callable[[date], SearchStrategy[Application]]) -> SearchStrategy[Case]:
+        by_date = {on: st.tuples(st.just(on), kind(on)) for on in dates}
+        return st.sampled_from(list(dates)).flatmap(by_date.__getitem__)
 
-    def on_date(on: date) -> SearchStrategy[Case]:
-        found = cache.get(on)
-        if found is not None:
-            return found
-
+    def with_cash_line(on: date) -> SearchStrategy[Application]:
         plans: dict[tuple[str, str], SearchStrategy[BusinessPlan]] = {}
 
-        def with_cash_line(app: Application) -> SearchStrategy[Application]:
+        def replace_plan(app: Application) -> SearchStrategy[Application]:
             key = (app.plan.business_type, app.applicant.regency)
             if key not in plans:
                 plans[key] = business_plans(
@@ -266,19 +277,14 @@ def _strategy(book: RuleBook, dates: Sequence[date]) -> SearchStrategy[Case]:
                 )
             return plans[key].map(lambda plan: app.model_copy(update={"plan": plan}))
 
-        eligible = applications(eligible=True, on=on, book=book)
-        kinds = st.one_of(
-            applications(on=on, book=book),
-            eligible,
-            # Twice (one_of keeps distinct strategies only): most approvals come from here.
-            applications(eligible=True, near_cap=True, on=on, book=book),
-            applications(eligible=True, near_cap=True, on=on, book=book),
-            eligible.flatmap(with_cash_line),
-        )
-        found = cache[on] = st.tuples(st.just(on), kinds)
-        return found
+        return applications(eligible=True, on=on, book=book).flatmap(replace_plan)
 
-    return st.sampled_from(list(dates)).flatmap(on_date)
+    return [
+        on_any_date(lambda on: applications(eligible=True, near_cap=True, on=on, book=book)),
+        on_any_date(lambda on: applications(on=on, book=book)),
+        on_any_date(lambda on: applications(eligible=True, on=on, book=book)),
+        on_any_date(with_cash_line),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +400,7 @@ class _Judge:
         self.params = invariant.params
         self.tried = 0
         self.relevant = 0
-        self.first: Case | None = None
+        self.first: tuple[int, Case] | None = None
         prefix = f"P_{ruleset.id}__"
         lines = [
             "def judge(APP, TODAY, DEC, FIT, PV):",
@@ -452,8 +458,8 @@ class _Judge:
         except _Broken:
             return True
 
-    def observe(self, case: Case, view: _DecisionView) -> None:
-        """Judge one surveyed case and count it."""
+    def observe(self, kind: int, case: Case, view: _DecisionView) -> None:
+        """Judge one surveyed case (of the ``kind``-th kind) and count it."""
         self.tried += 1
         try:
             verdict = self.verdict(case, view)
@@ -464,10 +470,13 @@ class _Judge:
             if verdict is not None:
                 self.relevant += 1
         if verdict is False and self.first is None:
-            self.first = case
+            self.first = (kind, case)
 
     def result(
-        self, book: RuleBook, engine: str, search: Callable[[Callable[[Case], bool]], Case | None]
+        self,
+        book: RuleBook,
+        engine: str,
+        search: Callable[[int, Callable[[Case], bool]], Case | None],
     ) -> InvariantResult:
         """The result, shrinking a counterexample when the survey found one."""
         inv = self.invariant
@@ -478,7 +487,8 @@ class _Judge:
 
         # The same seed and data as the survey: the search meets the same counterexample first,
         # then shrinks it. Should it somehow not, the survey's own case is reported as found.
-        on, app = search(_Breaks(self, book, engine)) or self.first
+        kind, first = self.first
+        on, app = search(kind, _Breaks(self, book, engine)) or first
         decision = book.evaluate(app, on=on, engine=engine)
         error = None
         try:
