@@ -573,3 +573,19 @@ def test_every_finding_code_is_documented() -> None:
     docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     missing = [code for code in _CHECK if f"`{code}`" not in docs]
     assert not missing, f"codes of bansos-rules check missing from docs/cli.md: {missing}"
+
+
+def test_without_hypothesis_invariants_are_skipped_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bansos_rules.invariants as invariants
+
+    def missing() -> Any:
+        raise ImportError("no hypothesis here", name="hypothesis")
+
+    monkeypatch.setattr(invariants, "_hypothesis", missing)
+    report = run_check(generated=20, skip=["lint", "engines", "examples", "coverage"])
+    section = report.section("invariants")
+    assert section.status == "skipped"
+    assert section.skipped is not None
+    assert "hypothesis" in section.skipped.en

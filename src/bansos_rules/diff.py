@@ -573,7 +573,7 @@ def structural_diff(old: RuleBook, new: RuleBook) -> StructuralDiff:
 
 @dataclass(frozen=True)
 class Generated:
-    """A population of generated applications (needs hypothesis: ``bansos-rules[test]``).
+    """A population of generated applications (drawn with hypothesis).
 
     Applications come from :func:`bansos_rules.testing.applications` with a mix of options
     (eligible, near the aid caps, anything, ineligible) so that approvals, rejections and reviews
@@ -993,7 +993,7 @@ def _hypothesis_settings(**overrides: Any) -> Any:
         from hypothesis import HealthCheck, settings
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise DiffSourceError(
-            "generating applications needs hypothesis: pip install 'bansos-rules[test]', "
+            "generating applications needs hypothesis: pip install hypothesis, "
             "or compare on a file with --applications"
         ) from exc
     return settings(

@@ -11,7 +11,7 @@ ruleset file.
 The search is deterministic by default: the same rule book gives the same applications, the same
 counterexamples and the same snippets on every run.
 
-Requires hypothesis (the ``test`` extra: ``pip install bansos-rules[test]``).
+Uses hypothesis, a dependency of the package.
 """
 
 from __future__ import annotations
@@ -231,8 +231,7 @@ def _hypothesis() -> tuple[Any, type[Exception], Callable[[int], Any]]:
         from hypothesis.errors import NoSuchExample
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "checking invariants needs hypothesis; install the test extra: "
-            "pip install 'bansos-rules[test]'"
+            "checking invariants needs hypothesis: pip install hypothesis", name="hypothesis"
         ) from exc
 
     def settings(max_examples: int) -> Any:

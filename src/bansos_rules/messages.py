@@ -283,8 +283,8 @@ _CHECK: dict[str, tuple[str, str]] = {
         "no generated applications (--generated 0)",
     ),
     "check-skipped-hypothesis": (
-        "hypothesis tidak terpasang; pasang dengan pip install 'bansos-rules[test]'",
-        "hypothesis is not installed; install it with pip install 'bansos-rules[test]'",
+        "hypothesis tidak terpasang; pasang dengan pip install hypothesis",
+        "hypothesis is not installed; install it with pip install hypothesis",
     ),
     "check-skipped-invariants": (
         "pemeriksaan invarian tidak tersedia dalam versi ini",

@@ -1,6 +1,6 @@
 """Hypothesis strategies for testing rulesets and code built on :mod:`bansos_rules`.
 
-Requires the ``test`` extra (``pip install bansos-rules[test]``), which installs hypothesis.
+Built on hypothesis, which is installed with the package.
 Pass ``book=`` (a :class:`~bansos_rules.RuleBook`) to aim at the figures and business types of
 your own rulesets and plugins instead of the 2025 round's; see ``docs/testing.md``.
 """
