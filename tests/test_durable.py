@@ -216,3 +216,23 @@ def test_an_unavailable_engine_is_an_error_not_a_crash(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "durable_rules_engine", None)
     with pytest.raises(EngineUnavailableError, match="native engine works without it"):
         load_rules().engine("durable")
+
+
+def test_a_condition_durable_rules_refuses_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import durable_rules_engine
+
+    real = durable_rules_engine.create_ruleset
+
+    def limited(name: str, definition: str) -> int:
+        if '"p3"' in definition:  # as durable_rules does for too complex a condition (error 113)
+            raise durable_rules_engine.error("Could not create ruleset, error code: 113")
+        handle: int = real(name, definition)
+        return handle
+
+    monkeypatch.setattr(durable_rules_engine, "create_ruleset", limited)
+    book = load_rules()
+    engine: Any = book.engine("durable")
+    with pytest.raises(
+        RuntimeError, match=r"cannot build the conditions of fit\.\w+.*error code: 113"
+    ):
+        engine.decide(base_application(), ON)

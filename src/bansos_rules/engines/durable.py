@@ -81,6 +81,15 @@ _OPS: dict[type[ast.cmpop], str] = {
 # The one place that talks to durable_rules.
 
 
+class _Refused(Exception):
+    """durable_rules refused to build some rules."""
+
+    def __init__(self, rules: list[str], detail: str) -> None:
+        super().__init__(detail)
+        self.rules = rules
+        self.detail = detail
+
+
 class _Core:
     """The durable_rules C core: create and delete rulesets, fire the rules one fact satisfies."""
 
@@ -103,7 +112,19 @@ class _Core:
             rule: {"all": [{"m": {"$and": [_MARKED, cond]} if cond is not TRUE else _MARKED}]}
             for rule, cond in rules.items()
         }
-        handle: int = self._core.create_ruleset(name, json.dumps(definition))
+        try:
+            handle: int = self._core.create_ruleset(name, json.dumps(definition))
+        except Exception as exc:
+            # durable_rules limits how complex a condition may be (error 113): find which.
+            refused = []
+            for rule, body in definition.items():
+                try:
+                    self._core.delete_ruleset(
+                        self._core.create_ruleset(f"{name}_{rule}", json.dumps({rule: body}))
+                    )
+                except Exception:
+                    refused.append(rule)
+            raise _Refused(refused, str(exc)) from exc
         return handle
 
     def delete(self, handle: int) -> None:
@@ -884,10 +905,27 @@ class _Program:
                 handles.append(None)
                 continue
             # A rule every fact satisfies: a fact that fired nothing would be lost silently.
-            handles.append(
-                core.create(f"bansos_rules_{id(self)}_{phase}", {"seen": TRUE, **conditions})
-            )
+            try:
+                handle = core.create(
+                    f"bansos_rules_{id(self)}_{phase}", {"seen": TRUE, **conditions}
+                )
+            except _Refused as exc:
+                for built in handles:
+                    if built is not None:
+                        core.delete(built)
+                names = sorted({self._rule_of(name) for name in exc.rules}) or ["?"]
+                raise RuntimeError(
+                    f"durable_rules cannot build the conditions of {', '.join(names)}"
+                    f" ({exc.detail}); simplify the rule, or decide with the native engine"
+                ) from None
+            handles.append(handle)
         return handles
+
+    def _rule_of(self, name: str) -> str:
+        """The rule a durable rule name (``p3``, ``a3``, ``q1_0``) comes from."""
+        if name[0] in "pa" and name[1:].isdigit():
+            return self.units[int(name[1:])].rule.id
+        return f"a list test ({name})"
 
     def _add(
         self,
