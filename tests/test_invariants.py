@@ -322,6 +322,27 @@ def test_a_wrong_invariant_gets_a_counterexample(
     assert again.to_json() == decision.to_json()
 
 
+def test_an_invariant_wrong_only_exactly_at_the_cap_is_caught(tmp_path: Path) -> None:
+    # Plans near the caps land on the cap itself often enough for < versus <= to show.
+    for path in RULESETS.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    caps = tmp_path / "aid_caps.yaml"
+    caps.write_text(
+        caps.read_text(encoding="utf-8")
+        + """\
+  - id: aid_caps.strictly_below_max
+    title: {id: Di bawah maksimum (salah), en: Below the maximum (wrong)}
+    holds: decision.outcome != "approved" or decision.aid_value < params.max_aid
+""",
+        encoding="utf-8",
+    )
+    results = quickly(book_in(tmp_path), budget=SMALL_BUDGET, max_examples=BROKEN)
+    (r,) = [r for r in results if r.invariant.id == "aid_caps.strictly_below_max"]
+    assert not r.ok
+    assert r.decision is not None
+    assert r.decision.aid_value == 5_000_000
+
+
 def test_an_expression_that_raises_is_reported(broken: dict[str, InvariantResult]) -> None:
     r = broken["aid_caps.divides_by_aid"]
     assert not r.ok

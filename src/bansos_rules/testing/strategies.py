@@ -617,11 +617,14 @@ def _thousands(k: int) -> int:
 @lru_cache(maxsize=256)
 def _amounts(lo: int, hi: int) -> SearchStrategy[int]:
     """Amounts in [lo, hi], often round thousands, sometimes exactly on an edge."""
+    # The edges themselves are drawn on purpose: a cap is where a rule (or an invariant) that
+    # says < instead of <= goes wrong, and plain integer draws land on it too rarely.
+    edges = st.sampled_from((lo, hi))
     exact = st.integers(min_value=lo, max_value=hi)
     k_lo, k_hi = -(-lo // 1000), hi // 1000
     if k_lo > k_hi:
-        return exact
-    return st.one_of(st.integers(min_value=k_lo, max_value=k_hi).map(_thousands), exact)
+        return st.one_of(edges, exact)
+    return st.one_of(st.integers(min_value=k_lo, max_value=k_hi).map(_thousands), edges, exact)
 
 
 # --------------------------------------------------------------------------------------------
