@@ -46,7 +46,7 @@ from pydantic import BaseModel
 
 from bansos_rules.decision import Decision, Outcome, RuleError
 from bansos_rules.errors import EngineUnavailableError
-from bansos_rules.ruleset.types import Obj, Opt, Prim, Seq, Ty, model_type
+from bansos_rules.ruleset.types import Obj, Opt, Prim, Seq, Ty, model_type, strip_opt
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore, fit_percent, roots
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ FALSE: Cond = {"$nex": {_MARK: 1}}
 _PROGRAM_CACHE = 64  # dates whose rulesets are kept built
 
 _FLIP = {"$lt": "$gt", "$lte": "$gte", "$gt": "$lt", "$gte": "$lte", "$eq": "$eq", "$neq": "$neq"}
-_NEGATE = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt", "$eq": "$neq", "$neq": "$eq"}
+_NEGATE = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
 _OPS: dict[type[ast.cmpop], str] = {
     ast.Eq: "$eq",
     ast.NotEq: "$neq",
@@ -194,14 +194,12 @@ class _ItemScoped(_Fallback):
 
 
 def _json_value(value: Any) -> Any:
-    if type(value) in (str, int, bool):
+    if value is None or type(value) in (str, int, bool, float):
         return value
-    if isinstance(value, bool | int | str | float) or value is None:
-        return value.value if isinstance(value, Enum) else value
-    if isinstance(value, date):
-        return value.toordinal()
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, date):
+        return value.toordinal()
     raise _Fallback(f"no JSON form for {type(value).__name__}")
 
 
@@ -242,6 +240,16 @@ def _attribute(obj: Any, name: str, today: date) -> Any:
     return getattr(obj, name) if helper is None else helper(obj, today)
 
 
+_ROOTS: dict[str, Callable[[Application, FitScore | None], Any]] = {
+    "applicant": lambda app, fit: app.applicant,
+    "household": lambda app, fit: app.household,
+    "plan": lambda app, fit: app.plan,
+    "application": lambda app, fit: app,
+    "fit": lambda app, fit: fit,
+}
+"""The data an expression starts from, by root name."""
+
+
 class _Interpreter:
     """Evaluates a checked expression directly from its syntax tree."""
 
@@ -249,16 +257,10 @@ class _Interpreter:
         self.env = env
 
     def run(self, node: ast.AST, app: Application, fit: FitScore | None) -> Any:
-        names: dict[str, Any] = {
-            "applicant": app.applicant,
-            "household": app.household,
-            "plan": app.plan,
-            "application": app,
-            "today": self.env.today,
-            "business_type": self.env.business_type or app.plan.business_type,
-            "fit": fit,
-            "params": _PARAMS,
-        }
+        names: dict[str, Any] = {name: get(app, fit) for name, get in _ROOTS.items()}
+        names["today"] = self.env.today
+        names["business_type"] = self.env.business_type or app.plan.business_type
+        names["params"] = _PARAMS
         return self._eval(node, names)
 
     def _eval(self, node: ast.AST, names: dict[str, Any]) -> Any:
@@ -423,14 +425,10 @@ def _project(value: Any, shape: _Shape, today: date) -> Any:
 
 
 def _type_of(ty: Ty, name: str) -> Ty:
-    inner = ty.inner if isinstance(ty, Opt) else ty
+    inner = strip_opt(ty)
     if isinstance(inner, Obj) and name in inner.fields:
         return inner.fields[name].type
     raise _Fallback(f"unknown field {name}")
-
-
-def _bare(ty: Ty) -> Ty:
-    return ty.inner if isinstance(ty, Opt) else ty
 
 
 class _Translator:
@@ -486,7 +484,7 @@ class _Translator:
         value = self.value(node)
         if isinstance(value, _Const):
             return TRUE if value.value else FALSE
-        if isinstance(value, _Path) and _bare(value.ty) == Prim("bool"):
+        if isinstance(value, _Path) and strip_opt(value.ty) == Prim("bool"):
             return {value.key: True}
         raise _Fallback("not a condition")
 
@@ -498,7 +496,7 @@ class _Translator:
         source = self.value(gen.iter)
         if not isinstance(source, _Path) or source.item:
             raise _Fallback("a generator over a list of the application")
-        seq = _bare(source.ty)
+        seq = strip_opt(source.ty)
         if not isinstance(seq, Seq):
             raise _Fallback("not a list")
         self.loop = (gen.target.id, seq.item, source.key)
@@ -565,7 +563,7 @@ class _Translator:
             if not isinstance(left, _Path):
                 raise _Fallback("membership of a computed value")
             return _any_of([_comparison(left, "$eq", _json_value(v)) for v in right.value])
-        if isinstance(right, _Path) and not right.item and isinstance(_bare(right.ty), Seq):
+        if isinstance(right, _Path) and not right.item and isinstance(strip_opt(right.ty), Seq):
             if isinstance(left, _Const):
                 return self._exists(right.key, {"$i": _json_value(left.value)})
             if isinstance(left, _Path) and not left.item:
@@ -635,7 +633,7 @@ class _Translator:
                     self.program.read(f"{self.loop[2]}.{key[3:]}", first=True)
                     return _Path(key, _optional(base.ty, ty), item=True)
                 # Lists are only searched by the existentials of the first phase.
-                self.program.read(key, first=isinstance(_bare(ty), Seq))
+                self.program.read(key, first=isinstance(strip_opt(ty), Seq))
                 return _Path(key, _optional(base.ty, ty))
             raise _Fallback("a field of a computed value")
         raise _Fallback(type(node).__name__)
@@ -683,7 +681,9 @@ def _count_test(left: ast.expr, op: ast.cmpop, right: ast.expr) -> tuple[ast.exp
 
 
 def _optional(parent: Ty, child: Ty) -> Ty:
-    return Opt(_bare(child)) if isinstance(parent, Opt) and not isinstance(child, Opt) else child
+    return (
+        Opt(strip_opt(child)) if isinstance(parent, Opt) and not isinstance(child, Opt) else child
+    )
 
 
 def _builtin_overlaps() -> Callable[..., Any]:
@@ -784,14 +784,12 @@ def _negate(cond: Cond) -> Cond:
         return {"$nex": body}
     if key == "$nex":
         return {"$ex": body}
+    if key == "$neq":
+        ((path, rhs),) = body.items()
+        return {path: rhs}
     if key in _NEGATE:
         ((path, rhs),) = body.items()
-        if key == "$neq":
-            return _equal(path, rhs)
-        negated = {_NEGATE[key]: {path: rhs}}
-        if key == "$eq" and not path.startswith("$i"):
-            return {"$or": [negated, {"$nex": {path: 1}}]}
-        return negated
+        return {_NEGATE[key]: {path: rhs}}
     if key.startswith("$") and key != "$i" and not key.startswith("$i."):
         raise _Fallback(f"cannot negate {key}")
     # {path: value} is equality. Python: None != value, so a missing field satisfies the negation.
@@ -799,10 +797,6 @@ def _negate(cond: Cond) -> Cond:
     if key.startswith("$i"):
         return other
     return {"$or": [other, {"$nex": {key: 1}}]}
-
-
-def _equal(path: str, rhs: Any) -> Cond:
-    return {path: rhs}
 
 
 # --------------------------------------------------------------------------------------------
@@ -896,6 +890,14 @@ class _Program:
             else:
                 env = _Env(self.today, None, _params(params, rule, None), functions)
                 self._add(rule, env, slot, score=False, candidate=None, types=types)
+        # Per round: the rule variants it settles and the computed fields its fact needs.
+        self.rounds = [
+            (
+                [(i, u) for i, u in enumerate(self.units) if u.phase == phase],
+                [c for c in self.computed if self.units[c[3]].phase == phase],
+            )
+            for phase in range(1, _PHASES + 1)
+        ]
         self.handles = self._create(engine.core)
 
     def _create(self, core: _Core) -> list[int | None]:
@@ -1100,7 +1102,6 @@ class DurableEngine:
         program = self._program(on)
         layout = self.layout
         failed: set[int] = set()  # units a computed part of which raised
-        units = program.units
         scores: list[Any] = [None] * len(layout.scores)
         results: list[Any] = [None] * len(layout.rules)
         bt = app.plan.business_type
@@ -1120,25 +1121,24 @@ class DurableEngine:
                     "max_score": fit.max_score,
                     "percent": fit.percent,
                 }
-            for entry in program.computed:
-                if units[entry[3]].phase == phase:
-                    _compute(fact, entry, app, fit, failed)
+            settled, computed = program.rounds[phase - 1]
+            for entry in computed:
+                _compute(fact, entry, app, fit, failed)
             fired = core.fire(handle, fact)
             if "seen" not in fired:
                 raise RuntimeError("durable_rules did not process the application's fact")
             if phase == 1:
                 for key, names in program.atoms.items():
                     atoms[key] = any(name in fired for name in names)
-            for index, unit in enumerate(units):
-                if unit.phase == phase:
-                    target = scores if unit.score else results
-                    if unit.business_type is not None and unit.business_type != bt:
-                        continue  # a per-type variant of a requirement, for another type
-                    if index in failed:
-                        if unit.score or unit.rule.applies_to is None or bt in unit.rule.applies_to:
-                            target[unit.slot] = unit.in_python(app, fit)
-                    else:
-                        _settle(unit, index, fired, bt, target)
+            for index, unit in settled:
+                target = scores if unit.score else results
+                if unit.business_type is not None and unit.business_type != bt:
+                    continue  # a per-type variant of a requirement, for another type
+                if index in failed:
+                    if unit.score or unit.rule.applies_to is None or bt in unit.rule.applies_to:
+                        target[unit.slot] = unit.in_python(app, fit)
+                else:
+                    _settle(unit, index, fired, bt, target)
         assert fit is not None
         outcome = _outcome(layout, results)
         total = app.plan.total
@@ -1228,15 +1228,10 @@ def _fit_table(layout: Layout) -> dict[str, tuple[tuple[int, int], ...]]:
 
 def _path_reader(path: str) -> Callable[[Application, date, FitScore], Any]:
     root, *rest = path.split(".")
+    get = _ROOTS[root]
 
     def read(app: Application, today: date, fit: FitScore) -> Any:
-        value: Any = {
-            "applicant": app.applicant,
-            "household": app.household,
-            "plan": app.plan,
-            "application": app,
-            "fit": fit,
-        }[root]
+        value = get(app, fit)
         for name in rest:
             if value is None:
                 return None
