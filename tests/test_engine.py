@@ -216,7 +216,7 @@ def test_on_fail_decides_the_outcome() -> None:
 
 def test_engine_source_is_inspectable() -> None:
     source = builtin_book().engine().source
-    assert source.startswith("def decide(APP, TODAY, PV, PVB):")
+    assert source.startswith("def _decide(_app, _today, _pv, _pvb):")
     assert "import" not in source
 
 

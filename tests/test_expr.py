@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from bansos_rules.ruleset.expr import Compiled, ExprError, Hoister, Scope, compile_expr
+from bansos_rules.ruleset import tree
+from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr
 from bansos_rules.ruleset.types import BOOL, INT, STR, Attr, Obj, Opt, Seq
 from bansos_rules.ruleset.vocabulary import roots
 from tests._support import base_application, book_of, registry, rule, ruleset_text
@@ -32,8 +33,8 @@ def scope(*, candidate: str | None = None) -> Scope:
     )
 
 
-def check(source: str, **kwargs: object) -> Compiled:
-    return compile_expr(source, scope(**kwargs), Hoister())  # type: ignore[arg-type]
+def check(source: str, **kwargs: object) -> tree.Expr:
+    return compile_expr(source, scope(**kwargs))  # type: ignore[arg-type]
 
 
 def error(source: str) -> ExprError:
@@ -67,27 +68,32 @@ def test_accepted_expressions_have_their_type(source: str, ty: object) -> None:
     assert check(source).type == ty
 
 
-def test_safe_paths_are_hoisted_and_recorded_as_reads() -> None:
-    hoister = Hoister()
+def test_safe_paths_are_always_present_values_and_recorded_as_reads() -> None:
     compiled = compile_expr(
-        "applicant.assets.yard_area_m2 >= params.min_age and applicant.age > 1", scope(), hoister
+        "applicant.assets.yard_area_m2 >= params.min_age and applicant.age > 1", scope()
     )
     assert compiled.reads == ("applicant.assets.yard_area_m2", "applicant.age")
     assert compiled.params == ("min_age",)
-    assert "applicant.assets" in hoister.entries
-    assert hoister.entries["applicant.age"][1] == "_age(A, TODAY)"
-    assert "L_applicant__age" in compiled.code
+    assert list(compiled.values) == [
+        "applicant.assets",
+        "applicant.assets.yard_area_m2",
+        "applicant.age",
+    ]
+    age = compiled.values["applicant.age"]
+    assert (age.name, age.derived, age.always) == ("age", "_age", True)
+    assert isinstance(age.base, tree.Root)
+    assert age.base.name == "applicant"
 
 
-def test_paths_below_an_optional_value_are_not_hoisted() -> None:
-    hoister = Hoister()
+def test_paths_below_an_optional_value_are_not_always_present() -> None:
     compiled = compile_expr(
         "applicant.bank_account is not None and applicant.bank_account.bank == 'bankaltimtara'",
         scope(),
-        hoister,
     )
-    assert "applicant.bank_account.bank" not in hoister.entries
+    assert "applicant.bank_account.bank" not in compiled.values
     assert "applicant.bank_account.bank" not in compiled.reads
+    bank = next(n for n in compiled.nodes() if isinstance(n, tree.Field) and n.name == "bank")
+    assert not bank.always
 
 
 @pytest.mark.parametrize(
@@ -203,11 +209,14 @@ def test_loop_names_cannot_shadow_and_do_not_leak() -> None:
 
 def test_score_rules_see_the_candidate_as_a_constant() -> None:
     compiled = check("business_type in applicant.interests", candidate="food")
-    assert "'food' in" in compiled.code
-    assert (
-        "P_skills__food"
-        in check("overlaps(applicant.skills, params.skills)", candidate="food").code
-    )
+    assert isinstance(compiled.tree, tree.Compare)
+    assert compiled.tree.operands[0] == tree.Const(ty=STR, value="food")
+    params = [
+        n
+        for n in check("overlaps(applicant.skills, params.skills)", candidate="food").nodes()
+        if isinstance(n, tree.Param)
+    ]
+    assert [(p.name, p.by_type, p.candidate) for p in params] == [("skills", True, "food")]
 
 
 def test_syntax_errors_carry_their_column() -> None:

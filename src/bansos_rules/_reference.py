@@ -34,7 +34,7 @@ from bansos_rules._manager import BUILTIN_PLUGINS, Plugins
 from bansos_rules.book import format_value
 from bansos_rules.registry import Registry
 from bansos_rules.ruleset import expr, schema
-from bansos_rules.ruleset.expr import ExprError, Hoister, Scope, compile_expr
+from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr
 from bansos_rules.ruleset.ir import ANY_TYPE
 from bansos_rules.ruleset.loader import _PARAM_TYPES, load_ruleset
 from bansos_rules.ruleset.types import BOOL, INT, STR, Attr, Obj, Opt, Prim, Seq, Ty, describe
@@ -719,7 +719,7 @@ def _names() -> list[str]:
     }
     root_objs: dict[int, str] = {}
     for name in ("applicant", "household", "plan"):
-        root_objs[id(registry_roots[name][0])] = name
+        root_objs[id(registry_roots[name])] = name
     lines = [
         "## Names in expressions",
         "",
@@ -731,7 +731,7 @@ def _names() -> list[str]:
         if name == "params":
             kind = "the ruleset's parameters"
         else:
-            ty = registry_roots[name][0]
+            ty = registry_roots[name]
             kind = describe(ty) if not isinstance(ty, Prim) or not ty.choices else "text"
         root_rows.append((_code(name), kind, doc))
     lines.extend(_table(("name", "type", "meaning"), root_rows))
@@ -747,7 +747,7 @@ def _names() -> list[str]:
         "",
     ]
     for name in registry_roots:
-        ty = registry_roots[name][0]
+        ty = registry_roots[name]
         if not isinstance(ty, Obj):
             continue
         rows: list[tuple[str, str, str]] = []
@@ -842,14 +842,14 @@ def _syntax(registry: Registry) -> list[str]:
     )
     accepted_rows = []
     for source, shows in _ACCEPTED:
-        compiled = compile_expr(source, scope, Hoister())
+        compiled = compile_expr(source, scope)
         if compiled.type != BOOL:
             raise RuntimeError(f"reference example {source!r} is not true/false")
         accepted_rows.append((_code(source), shows))
     refused_rows = []
     for source, code in _REFUSED:
         try:
-            compile_expr(source, scope, Hoister())
+            compile_expr(source, scope)
         except ExprError as err:
             if err.code != code:
                 raise RuntimeError(

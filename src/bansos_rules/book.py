@@ -30,9 +30,9 @@ from bansos_rules.errors import (
 from bansos_rules.messages import field_message_id, render
 from bansos_rules.models import Application
 from bansos_rules.registry import Agency, BusinessType, Registry
-from bansos_rules.ruleset.expr import param_code, suggest
+from bansos_rules.ruleset.expr import suggest
 from bansos_rules.ruleset.ir import Rule, Ruleset, for_business_type
-from bansos_rules.ruleset.types import Ty
+from bansos_rules.ruleset.tree import Field
 
 if TYPE_CHECKING:
     from bansos_rules.engines import Engine, EngineFactory
@@ -66,7 +66,7 @@ class ResolvedParams:
         if missing:
             raise RulesetError(missing)
         self.locals = tuple(
-            self._local(rs_id, name, candidate) for _, rs_id, name, candidate in layout.param_slots
+            self._local(rs_id, name, candidate) for rs_id, name, candidate in layout.param_slots
         )
         self.by_type = tuple(self._values.get(key) for key in layout.by_type_slots)
 
@@ -103,12 +103,14 @@ class Layout:
     # Everything below is derived from the rulesets in __post_init__.
     rules: tuple[Rule, ...] = field(init=False)
     scores: tuple[tuple[Rule, str], ...] = field(init=False)
-    hoisted: dict[str, tuple[str, str, Ty, bool]] = field(init=False)
+    values: dict[str, Field] = field(init=False, repr=False)
+    """Every always-present path a rule reads, with its node: the decision's values, in order."""
     local_index: dict[str, int] = field(init=False)
     read_slots: dict[str, tuple[tuple[str, int], ...]] = field(init=False, repr=False)
-    param_slots: tuple[tuple[str, str, str, str | None], ...] = field(init=False)
+    param_slots: tuple[tuple[str, str, str | None], ...] = field(init=False)
+    """``(ruleset, parameter, business type or None)`` of every fixed parameter value read."""
     by_type_slots: tuple[tuple[str, str], ...] = field(init=False)
-    by_type_locals: tuple[str, ...] = field(init=False)
+    """``(ruleset, parameter)`` of by-business-type parameters read for the planned type."""
     used_params: dict[str, frozenset[str]] = field(init=False)
     digest: str = field(init=False)
     _params: dict[date, ResolvedParams] = field(init=False, repr=False)
@@ -127,43 +129,43 @@ class Layout:
                     rules.append(rule)
         self.rules = tuple(rules)
         self.scores = tuple(scores)
-        self.hoisted = {}
+        self.values = {}
         self._params, self._messages, self._titles = {}, {}, {}
         for rule in (*self.rules, *(r for r, _ in self.scores)):
             for variant in rule.variants.values():
-                for path, entry in variant.hoisted.items():
-                    self.hoisted.setdefault(path, entry)
-        self.local_index = {path: i for i, path in enumerate(self.hoisted)}
+                for path, node in variant.values.items():
+                    self.values.setdefault(path, node)
+        self.local_index = {path: i for i, path in enumerate(self.values)}
         self.read_slots = {
             rule.id: tuple((path, self.local_index[path]) for path in rule.reads)
             for rule in (*self.rules, *(r for r, _ in self.scores))
         }
-        slots: dict[str, tuple[str, str, str, str | None]] = {}
-        by_type: dict[str, tuple[str, str]] = {}
+        slots: dict[tuple[str, str, str | None], None] = {}
+        by_type: dict[tuple[str, str], None] = {}
         used: dict[str, set[str]] = {}
         for rs in self.rulesets:
             for rule in rs.rules:
                 used.setdefault(rs.id, set()).update(rule.params)
                 for candidate in rule.variants:
                     for name in rule.params:
-                        param = rs.parameters[name]
-                        prefix = _prefix(rs.id)
-                        if param.by and candidate is None:
-                            local = param_code(name, True, None, prefix)
-                            by_type.setdefault(local, (rs.id, name))
+                        if rs.parameters[name].by and candidate is None:
+                            by_type[(rs.id, name)] = None
                         else:
-                            cand = candidate if param.by else None
-                            local = param_code(name, bool(param.by), cand, prefix)
-                            slots.setdefault(local, (local, rs.id, name, cand))
-        self.param_slots = tuple(slots.values())
-        self.by_type_slots = tuple(by_type.values())
-        self.by_type_locals = tuple(by_type)
+                            cand = candidate if rs.parameters[name].by else None
+                            slots[(rs.id, name, cand)] = None
+        self.param_slots = tuple(slots)
+        self.by_type_slots = tuple(by_type)
         self.used_params = {k: frozenset(v) for k, v in used.items()}
         digest = hashlib.sha256()
         for rs in self.rulesets:
             digest.update(f"{rs.id}\0{rs.digest}\0".encode())
         self.digest = "sha256:" + digest.hexdigest()
         self._lock = threading.Lock()
+
+    @property
+    def value_paths(self) -> tuple[str, ...]:
+        """The paths of a decision's values, in their order."""
+        return tuple(self.values)
 
     def params_on(self, on: date) -> ResolvedParams:
         """Parameter values in force on ``on`` (cached per date)."""
@@ -280,10 +282,6 @@ def _split(template: str) -> tuple[tuple[str, str | None, str], ...]:
         literal = ""
     pieces.append((literal + template[last:], None, ""))
     return tuple(pieces)
-
-
-def _prefix(ruleset: str) -> str:
-    return f"P_{ruleset}__"
 
 
 def format_value(value: Any, spec: str, lang: str) -> str:

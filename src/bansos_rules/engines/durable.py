@@ -1,9 +1,9 @@
 """The durable engine: the rule book compiled into `durable_rules`_ rulesets.
 
 A second engine, built independently of the native one, so that the two can check each other
-(``bansos-rules check`` compares them on generated applications). It reads each rule's *source*
-expression again and translates it into durable_rules' JSON condition language; it shares with the
-native engine only the checked ruleset, the models and the book's slot layout.
+(``bansos-rules check`` compares them on generated applications). It translates each rule's tree
+(:mod:`bansos_rules.ruleset.tree`) into durable_rules' JSON condition language; it shares with the
+native engine only the checked rule tree, the models and the book's slot layout.
 
 How a rule becomes durable_rules:
 
@@ -15,7 +15,7 @@ How a rule becomes durable_rules:
   or a by-business-type parameter is built once for each business type.
 * What the expression language has and durable_rules lacks (other functions, ``sum``/``min``/
   ``max``/``len``/``abs``, ``//``, ``%``, ``*``, arithmetic that cannot be solved for one field)
-  is computed by a small interpreter of the expression and added to the fact as a field that the
+  is computed by a small interpreter of the rule tree and added to the fact as a field that the
   durable condition tests. :attr:`DurableEngine.translation` lists which rules needed that.
 * An application is asserted as one fact, every rule it satisfies fires, and the fact is
   retracted. Rules that read the fit score run in a second ruleset, after the score rules.
@@ -32,7 +32,6 @@ thread-safe).
 
 from __future__ import annotations
 
-import ast
 import itertools
 import json
 import threading
@@ -46,13 +45,14 @@ from pydantic import BaseModel
 
 from bansos_rules.decision import Decision, Outcome, RuleError
 from bansos_rules.errors import EngineUnavailableError
+from bansos_rules.ruleset import tree as t
 from bansos_rules.ruleset.types import Obj, Opt, Prim, Seq, Ty, model_type, strip_opt
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore, fit_percent, roots
 
 if TYPE_CHECKING:
     from bansos_rules.book import Layout, ResolvedParams, RuleBook
     from bansos_rules.models import Application
-    from bansos_rules.ruleset.ir import Rule
+    from bansos_rules.ruleset.ir import Rule, Variant
     from bansos_rules.ruleset.types import Function
 
 __all__ = ["DurableEngine", "RuleTranslation"]
@@ -67,14 +67,7 @@ _PROGRAM_CACHE = 64  # dates whose rulesets are kept built
 
 _FLIP = {"$lt": "$gt", "$lte": "$gte", "$gt": "$lt", "$gte": "$lte", "$eq": "$eq", "$neq": "$neq"}
 _NEGATE = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
-_OPS: dict[type[ast.cmpop], str] = {
-    ast.Eq: "$eq",
-    ast.NotEq: "$neq",
-    ast.Lt: "$lt",
-    ast.LtE: "$lte",
-    ast.Gt: "$gt",
-    ast.GtE: "$gte",
-}
+_OPS = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,9 +200,6 @@ def _json_value(value: Any) -> Any:
 # An interpreter of the expression language, for what durable_rules cannot say.
 
 
-_PARAMS = object()
-
-
 @dataclass(frozen=True)
 class _Env:
     """What names mean for one rule variant on one date."""
@@ -251,132 +241,127 @@ _ROOTS: dict[str, Callable[[Application, FitScore | None], Any]] = {
 
 
 class _Interpreter:
-    """Evaluates a checked expression directly from its syntax tree."""
+    """Evaluates a checked expression directly from its rule tree."""
 
     def __init__(self, env: _Env) -> None:
         self.env = env
 
-    def run(self, node: ast.AST, app: Application, fit: FitScore | None) -> Any:
-        names: dict[str, Any] = {name: get(app, fit) for name, get in _ROOTS.items()}
-        names["today"] = self.env.today
-        names["business_type"] = self.env.business_type or app.plan.business_type
-        names["params"] = _PARAMS
-        return self._eval(node, names)
+    def run(self, node: t.Node, app: Application, fit: FitScore | None) -> Any:
+        roots: dict[str, Any] = {name: get(app, fit) for name, get in _ROOTS.items()}
+        roots["today"] = self.env.today
+        roots["business_type"] = self.env.business_type or app.plan.business_type
+        return self._eval(node, roots, {})
 
-    def _eval(self, node: ast.AST, names: dict[str, Any]) -> Any:
-        if isinstance(node, ast.Constant):
+    def _eval(self, node: t.Node, roots: dict[str, Any], loop: dict[str, Any]) -> Any:
+        if isinstance(node, t.Const):
             return node.value
-        if isinstance(node, ast.Name):
-            return names[node.id]
-        if isinstance(node, ast.Attribute):
-            base = self._eval(node.value, names)
-            if base is _PARAMS:
-                return self.env.params[node.attr]
-            return _attribute(base, node.attr, self.env.today)
-        if isinstance(node, ast.BoolOp):
-            is_and = isinstance(node.op, ast.And)
+        if isinstance(node, t.Root):
+            return roots[node.name]
+        if isinstance(node, t.Var):
+            return loop[node.name]
+        if isinstance(node, t.Param):
+            return self.env.params[node.name]
+        if isinstance(node, t.Field):
+            return _attribute(self._eval(node.base, roots, loop), node.name, self.env.today)
+        if isinstance(node, t.BoolOp):
+            is_and = node.op == "and"
             result: Any = is_and
             for value in node.values:
-                result = self._eval(value, names)
+                result = self._eval(value, roots, loop)
                 if bool(result) != is_and:
                     return result
             return result
-        if isinstance(node, ast.UnaryOp):
-            operand = self._eval(node.operand, names)
-            if isinstance(node.op, ast.Not):
-                return not operand
-            return -operand if isinstance(node.op, ast.USub) else +operand
-        if isinstance(node, ast.BinOp):
-            left, right = self._eval(node.left, names), self._eval(node.right, names)
-            return _binop(node.op, left, right)
-        if isinstance(node, ast.Compare):
-            left = self._eval(node.left, names)
-            for op, comparator in zip(node.ops, node.comparators, strict=True):
-                right = self._eval(comparator, names)
+        if isinstance(node, t.Not):
+            return not self._eval(node.operand, roots, loop)
+        if isinstance(node, t.Negate):
+            return -self._eval(node.operand, roots, loop)
+        if isinstance(node, t.Arith):
+            left = self._eval(node.left, roots, loop)
+            return _binop(node.op, left, self._eval(node.right, roots, loop))
+        if isinstance(node, t.Compare):
+            left = self._eval(node.operands[0], roots, loop)
+            for op, operand in zip(node.ops, node.operands[1:], strict=True):
+                right = self._eval(operand, roots, loop)
                 if not _compare(op, left, right):
                     return False
                 left = right
             return True
-        if isinstance(node, ast.IfExp):
-            test = self._eval(node.test, names)
-            return self._eval(node.body if test else node.orelse, names)
-        if isinstance(node, ast.List | ast.Tuple):
-            return tuple(self._eval(e, names) for e in node.elts)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return self._call(node.func.id, node.args, names)
-        raise TypeError(f"cannot evaluate {type(node).__name__}")
-
-    def _call(self, name: str, args: list[ast.expr], names: dict[str, Any]) -> Any:
-        if name in ("any", "all", "sum", "count", "min", "max") and len(args) == 1:
-            items = self._items(args[0], names, counting=name == "count")
-            if name == "any":
+        if isinstance(node, t.IfElse):
+            test = self._eval(node.test, roots, loop)
+            return self._eval(node.body if test else node.orelse, roots, loop)
+        if isinstance(node, t.Items):
+            return tuple(self._eval(e, roots, loop) for e in node.items)
+        if isinstance(node, t.Call):
+            values = [self._eval(a, roots, loop) for a in node.args]
+            if not node.builtin:
+                return self.env.functions[node.name].impl(*values)
+            if node.name == "len":
+                return len(values[0])
+            if node.name == "abs":
+                return abs(values[0])
+            return min(values) if node.name == "min" else max(values)
+        if isinstance(node, t.Aggregate):
+            items = self._items(node, roots, loop)
+            if node.name == "any":
                 return any(items)
-            if name == "all":
+            if node.name == "all":
                 return all(items)
-            if name in ("sum", "count"):
+            if node.name in ("sum", "count"):
                 return sum(items)
             found = list(items)
-            return (min if name == "min" else max)(found) if found else None
-        values = [self._eval(a, names) for a in args]
-        if name == "len":
-            return len(values[0])
-        if name == "abs":
-            return abs(values[0])
-        if name in ("min", "max"):
-            return min(values) if name == "min" else max(values)
-        return self.env.functions[name].impl(*values)
+            return (min if node.name == "min" else max)(found) if found else None
+        raise TypeError(f"cannot evaluate {type(node).__name__}")
 
-    def _items(self, arg: ast.expr, names: dict[str, Any], *, counting: bool) -> Iterable[Any]:
-        if not isinstance(arg, ast.GeneratorExp):
-            values = self._eval(arg, names)
-            return [1 for _ in values] if counting else values
-        gen = arg.generators[0]
-        assert isinstance(gen.target, ast.Name)
+    def _items(self, node: t.Aggregate, roots: dict[str, Any], loop: dict[str, Any]) -> list[Any]:
+        counting = node.name == "count"
+        source = self._eval(node.source, roots, loop)
+        if node.var is None or node.element is None:
+            return [1 for _ in source] if counting else list(source)
         out = []
-        for item in self._eval(gen.iter, names):
-            inner = {**names, gen.target.id: item}
-            if all(self._eval(cond, inner) for cond in gen.ifs):
-                if counting and gen.ifs:
+        for item in source:
+            inner = {**loop, node.var: item}
+            if all(self._eval(cond, roots, inner) for cond in node.conditions):
+                if counting and node.conditions:
                     out.append(1)
                 elif counting:
-                    out.append(1 if self._eval(arg.elt, inner) else 0)
+                    out.append(1 if self._eval(node.element, roots, inner) else 0)
                 else:
-                    out.append(self._eval(arg.elt, inner))
+                    out.append(self._eval(node.element, roots, inner))
         return out
 
 
-def _binop(op: ast.operator, left: Any, right: Any) -> Any:
-    if isinstance(op, ast.Add):
+def _binop(op: str, left: Any, right: Any) -> Any:
+    if op == "+":
         return left + right
-    if isinstance(op, ast.Sub):
+    if op == "-":
         return left - right
-    if isinstance(op, ast.Mult):
+    if op == "*":
         return left * right
-    if isinstance(op, ast.FloorDiv):
+    if op == "//":
         return left // right
-    if isinstance(op, ast.Mod):
+    if op == "%":
         return left % right
-    raise TypeError(f"unsupported operator {type(op).__name__}")
+    raise TypeError(f"unsupported operator {op}")
 
 
-def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
-    if isinstance(op, ast.Eq):
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if op == "==":
         return bool(left == right)
-    if isinstance(op, ast.NotEq):
+    if op == "!=":
         return bool(left != right)
-    if isinstance(op, ast.Lt):
+    if op == "<":
         return bool(left < right)
-    if isinstance(op, ast.LtE):
+    if op == "<=":
         return bool(left <= right)
-    if isinstance(op, ast.Gt):
+    if op == ">":
         return bool(left > right)
-    if isinstance(op, ast.GtE):
+    if op == ">=":
         return bool(left >= right)
-    if isinstance(op, ast.In):
+    if op == "in":
         return left in right
-    if isinstance(op, ast.NotIn):
+    if op == "not in":
         return left not in right
-    if isinstance(op, ast.Is):
+    if op == "is":
         return left is right
     return left is not right
 
@@ -444,31 +429,26 @@ class _Translator:
 
     # -- booleans ------------------------------------------------------------------------------
 
-    def cond(self, node: ast.AST) -> Cond:
+    def cond(self, node: t.Node) -> Cond:
         """The condition under which ``node`` is true."""
         try:
             return self._cond(node)
         except _ItemScoped:
             raise
         except _Fallback:
-            if self.loop is not None and _reads_name(node, self.loop[0]):
+            if self.loop is not None and _reads_var(node, self.loop[0]):
                 raise _ItemScoped from None
             return {self.program.computed_field(node, self.env, self.unit, boolean=True): True}
 
-    def _cond(self, node: ast.AST) -> Cond:
-        if isinstance(node, ast.BoolOp):
+    def _cond(self, node: t.Node) -> Cond:
+        if isinstance(node, t.BoolOp):
             parts = [self.cond(v) for v in node.values]
-            return _all_of(parts) if isinstance(node.op, ast.And) else _any_of(parts)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return _all_of(parts) if node.op == "and" else _any_of(parts)
+        if isinstance(node, t.Not):
             return _negate(self.cond(node.operand))
-        if isinstance(node, ast.Compare):
-            parts = []
-            left = node.left
-            for op, right in zip(node.ops, node.comparators, strict=True):
-                parts.append(self._compare(left, op, right))
-                left = right
-            return _all_of(parts)
-        if isinstance(node, ast.IfExp):
+        if isinstance(node, t.Compare):
+            return _all_of([self._compare(*pair) for pair in node.pairs()])
+        if isinstance(node, t.IfElse):
             test = self.cond(node.test)
             return _any_of(
                 [
@@ -476,11 +456,10 @@ class _Translator:
                     _all_of([_negate(test), self.cond(node.orelse)]),
                 ]
             )
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id in ("any", "all") and len(node.args) == 1:
-                return self._quantified(node.func.id, node.args[0])
-            if node.func.id == "overlaps":
-                return self._overlaps(node)
+        if isinstance(node, t.Aggregate) and node.name in ("any", "all"):
+            return self._quantified(node.name, node)
+        if isinstance(node, t.Call) and not node.builtin and node.name == "overlaps":
+            return self._overlaps(node)
         value = self.value(node)
         if isinstance(value, _Const):
             return TRUE if value.value else FALSE
@@ -488,23 +467,21 @@ class _Translator:
             return {value.key: True}
         raise _Fallback("not a condition")
 
-    def _quantified(self, name: str, arg: ast.expr, *, counting: bool = False) -> Cond:
-        if not isinstance(arg, ast.GeneratorExp) or self.loop is not None:
+    def _quantified(self, name: str, node: t.Aggregate, *, counting: bool = False) -> Cond:
+        if node.var is None or node.element is None or self.loop is not None:
             raise _Fallback("only a generator directly over a list")
-        gen = arg.generators[0]
-        assert isinstance(gen.target, ast.Name)
-        source = self.value(gen.iter)
+        source = self.value(node.source)
         if not isinstance(source, _Path) or source.item:
             raise _Fallback("a generator over a list of the application")
         seq = strip_opt(source.ty)
         if not isinstance(seq, Seq):
             raise _Fallback("not a list")
-        self.loop = (gen.target.id, seq.item, source.key)
+        self.loop = (node.var, seq.item, source.key)
         try:
             # count(x for x in xs if c) counts the items that pass the ifs; without ifs, the
             # items whose body is true.
-            body = TRUE if counting and gen.ifs else self.cond(arg.elt)
-            ifs = [self.cond(c) for c in gen.ifs]
+            body = TRUE if counting and node.conditions else self.cond(node.element)
+            ifs = [self.cond(c) for c in node.conditions]
         except _ItemScoped:
             raise _Fallback("the generator's body needs computing") from None
         finally:
@@ -518,7 +495,7 @@ class _Translator:
         self.uses_atoms = True
         return self.program.exists(source, inner)
 
-    def _overlaps(self, node: ast.Call) -> Cond:
+    def _overlaps(self, node: t.Call) -> Cond:
         fn = self.env.functions.get("overlaps")
         if fn is None or fn.impl is not _builtin_overlaps() or len(node.args) != 2:
             raise _Fallback("not the built-in overlaps")
@@ -532,19 +509,19 @@ class _Translator:
 
     # -- comparisons ---------------------------------------------------------------------------
 
-    def _compare(self, left_node: ast.expr, op: ast.cmpop, right_node: ast.expr) -> Cond:
+    def _compare(self, left_node: t.Node, op: str, right_node: t.Node) -> Cond:
         counted = _count_test(left_node, op, right_node)
         if counted is not None and self.loop is None:
             generator, some = counted
             found = self._quantified("any", generator, counting=True)
             return found if some else _negate(found)
         left, right = self.value(left_node), self.value(right_node)
-        if isinstance(op, ast.In | ast.NotIn):
+        if op in ("in", "not in"):
             found = self._membership(left, right)
-            return _negate(found) if isinstance(op, ast.NotIn) else found
-        if isinstance(op, ast.Is | ast.IsNot):
-            return self._is_none(left, right, negated=isinstance(op, ast.IsNot))
-        name = _OPS[type(op)]
+            return _negate(found) if op == "not in" else found
+        if op in ("is", "is not"):
+            return self._is_none(left, right, negated=op == "is not")
+        name = _OPS[op]
         if isinstance(left, _Const) and isinstance(right, _Const):
             return TRUE if _compare(op, left.value, right.value) else FALSE
         if not _has_path(left):
@@ -583,51 +560,53 @@ class _Translator:
 
     # -- values --------------------------------------------------------------------------------
 
-    def value(self, node: ast.AST) -> _Value:
+    def value(self, node: t.Node) -> _Value:
         """What ``node`` is: a constant, a field of the fact or item, or simple arithmetic."""
         try:
             return self._value(node)
         except _ItemScoped:
             raise
         except _Fallback:
-            if self.loop is not None and _reads_name(node, self.loop[0]):
+            if self.loop is not None and _reads_var(node, self.loop[0]):
                 raise _ItemScoped from None
             key = self.program.computed_field(node, self.env, self.unit, boolean=False)
             return _Path(key, Prim("computed"))
 
-    def _value(self, node: ast.AST) -> _Value:
-        if isinstance(node, ast.Constant):
+    def _value(self, node: t.Node) -> _Value:
+        if isinstance(node, t.Const):
             return _Const(node.value)
-        if isinstance(node, ast.List | ast.Tuple):
-            items = [self._value(e) for e in node.elts]
+        if isinstance(node, t.Items):
+            items = [self._value(e) for e in node.items]
             if all(isinstance(i, _Const) for i in items):
                 return _Const(tuple(i.value for i in items if isinstance(i, _Const)))
             raise _Fallback("a list with fields in it")
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        if isinstance(node, t.Negate):
             inner = self._value(node.operand)
             if isinstance(inner, _Const):
-                return _Const(-inner.value if isinstance(node.op, ast.USub) else inner.value)
-            if isinstance(node.op, ast.USub):
-                return _Arith("$sub", _Const(0), inner)
-            return inner
-        if isinstance(node, ast.BinOp):
+                return _Const(-inner.value)
+            return _Arith("$sub", _Const(0), inner)
+        if isinstance(node, t.Arith):
             left, right = self._value(node.left), self._value(node.right)
             if isinstance(left, _Const) and isinstance(right, _Const):
                 return _Const(_binop(node.op, left.value, right.value))
-            if isinstance(node.op, ast.Add | ast.Sub):
-                return _Arith("$add" if isinstance(node.op, ast.Add) else "$sub", left, right)
+            if node.op in ("+", "-"):
+                return _Arith("$add" if node.op == "+" else "$sub", left, right)
             raise _Fallback("only + and - are solved in durable_rules")
-        if isinstance(node, ast.Name):
-            return self._name(node.id)
-        if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and node.value.id == "params":
-                return _Const(self.env.params[node.attr])
-            base = self._value(node.value)
+        if isinstance(node, t.Param):
+            return _Const(self.env.params[node.name])
+        if isinstance(node, t.Var):
+            if self.loop is not None and node.name == self.loop[0]:
+                return _Path("$i", self.loop[1], item=True)
+            raise _Fallback(f"the loop variable {node.name}")
+        if isinstance(node, t.Root):
+            return self._root(node.name)
+        if isinstance(node, t.Field):
+            base = self._value(node.base)
             if isinstance(base, _Const):
-                return _Const(getattr(base.value, node.attr))
+                return _Const(getattr(base.value, node.name))
             if isinstance(base, _Path) and base.ty != Prim("computed"):
-                ty = _type_of(base.ty, node.attr)
-                key = f"{base.key}.{node.attr}"
+                ty = _type_of(base.ty, node.name)
+                key = f"{base.key}.{node.name}"
                 if base.item:
                     assert self.loop is not None
                     self.program.read(f"{self.loop[2]}.{key[3:]}", first=True)
@@ -638,9 +617,7 @@ class _Translator:
             raise _Fallback("a field of a computed value")
         raise _Fallback(type(node).__name__)
 
-    def _name(self, name: str) -> _Value:
-        if self.loop is not None and name == self.loop[0]:
-            return _Path("$i", self.loop[1], item=True)
+    def _root(self, name: str) -> _Value:
         if name == "today":
             return _Const(self.env.today)
         if name == "business_type":
@@ -652,32 +629,30 @@ class _Translator:
         raise _Fallback(f"name {name}")
 
 
-def _count_test(left: ast.expr, op: ast.cmpop, right: ast.expr) -> tuple[ast.expr, bool] | None:
+def _count_test(left: t.Node, op: str, right: t.Node) -> tuple[t.Aggregate, bool] | None:
     """``count(gen) == 0`` and its kin, as (generator, whether some item counts)."""
-    flipped = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE}
-    if isinstance(left, ast.Constant):
+    flipped = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+    if isinstance(left, t.Const):
         left, right = right, left
-        op = flipped.get(type(op), type(op))()
+        op = flipped.get(op, op)
     if not (
-        isinstance(left, ast.Call)
-        and isinstance(left.func, ast.Name)
-        and left.func.id == "count"
-        and len(left.args) == 1
-        and isinstance(left.args[0], ast.GeneratorExp)
-        and isinstance(right, ast.Constant)
+        isinstance(left, t.Aggregate)
+        and left.name == "count"
+        and left.var is not None
+        and isinstance(right, t.Const)
         and type(right.value) is int
     ):
         return None
     tests = {
-        (ast.Eq, 0): False,
-        (ast.LtE, 0): False,
-        (ast.Lt, 1): False,
-        (ast.NotEq, 0): True,
-        (ast.Gt, 0): True,
-        (ast.GtE, 1): True,
+        ("==", 0): False,
+        ("<=", 0): False,
+        ("<", 1): False,
+        ("!=", 0): True,
+        (">", 0): True,
+        (">=", 1): True,
     }
-    some = tests.get((type(op), right.value))
-    return None if some is None else (left.args[0], some)
+    some = tests.get((op, right.value))
+    return None if some is None else (left, some)
 
 
 def _optional(parent: Ty, child: Ty) -> Ty:
@@ -692,8 +667,8 @@ def _builtin_overlaps() -> Callable[..., Any]:
     return overlaps
 
 
-def _reads_name(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+def _reads_var(node: t.Node, name: str) -> bool:
+    return any(isinstance(n, t.Var) and n.name == name for n in t.walk(node))
 
 
 def _has_path(value: _Value) -> bool:
@@ -825,8 +800,8 @@ class _Unit:
     slot: int
     score: bool
     rule: Rule
+    variant: Variant
     business_type: str | None  # the variant's business type, if the rule is built per type
-    has_when: bool
     interpreter: _Interpreter
     phase: int = 1
     computed: list[str] = field(default_factory=list)
@@ -838,11 +813,10 @@ class _Unit:
         (``a or b // 0``), so the whole rule is judged the way the expression reads.
         """
         try:
-            if self.rule.when_source is not None and not self.interpreter.run(
-                _parse(self.rule.when_source), app, fit
-            ):
+            when = self.variant.when
+            if when is not None and not self.interpreter.run(when.tree, app, fit):
                 return None
-            return self.interpreter.run(_parse(self.rule.check_source), app, fit)
+            return self.interpreter.run(self.variant.check.tree, app, fit)
         except Exception as exc:
             return RuleError(exc)
 
@@ -861,12 +835,10 @@ class _Program:
         self.engine = engine
         layout = engine.layout
         self.today = params.on
-        self.root_types: dict[str, Ty] = {
-            name: ty for name, (ty, _code) in roots(layout.business_types, with_fit=True).items()
-        }
+        self.root_types: dict[str, Ty] = roots(layout.business_types, with_fit=True)
         self.shapes = [_Shape() for _ in range(_PHASES)]
         self._reads: list[str] = []
-        self.computed: list[tuple[str, ast.AST, _Interpreter, int, bool]] = []
+        self.computed: list[tuple[str, t.Node, _Interpreter, int, bool]] = []
         self.units: list[_Unit] = []
         self.conditions: list[dict[str, Cond]] = [{} for _ in range(_PHASES)]
         self.atoms: dict[str, tuple[str, ...]] = {}  # fact field -> durable rules, any of which
@@ -877,7 +849,7 @@ class _Program:
             self._add(rule, env, slot, score=True, candidate=candidate)
         for slot, rule in enumerate(layout.rules):
             ruleset = next(rs for rs in layout.rulesets if rs.id == rule.ruleset)
-            per_type = "business_type" in _names(rule) or any(
+            per_type = _reads_business_type(rule) or any(
                 ruleset.parameters[p].by for p in rule.params
             )
             types = [
@@ -940,15 +912,8 @@ class _Program:
         types: list[str] | None = None,
     ) -> None:
         variant = rule.variants[candidate if score else None]
-        uses_fit = variant.check.uses_fit or (variant.when is not None and variant.when.uses_fit)
-        unit = _Unit(
-            slot,
-            score,
-            rule,
-            None if score else candidate,
-            rule.when_source is not None,
-            _Interpreter(env),
-        )
+        uses_fit = any(expr.uses_fit for expr in variant.exprs)
+        unit = _Unit(slot, score, rule, variant, None if score else candidate, _Interpreter(env))
         index = len(self.units)
         self.units.append(unit)
         self._reads = []
@@ -960,10 +925,10 @@ class _Program:
                 guard.append(self._plan_type_is(types))
         translator = _Translator(self, env, index)
         rules: dict[str, Cond] = {}
-        if rule.when_source is not None:
-            guard.append(translator.cond(_parse(rule.when_source)))
+        if variant.when is not None:
+            guard.append(translator.cond(variant.when.tree))
             rules[f"a{index}"] = _all_of(guard)
-        rules[f"p{index}"] = _all_of([*guard, translator.cond(_parse(rule.check_source))])
+        rules[f"p{index}"] = _all_of([*guard, translator.cond(variant.check.tree)])
         unit.phase = 3 if uses_fit else 2 if translator.uses_atoms else 1
         self.conditions[unit.phase - 1].update(rules)
         for key in self._reads:
@@ -1008,11 +973,11 @@ class _Program:
                 self.conditions[0][name] = {"$iany": {source: _all_of(conjunction)}}
         return {key: True}
 
-    def computed_field(self, node: ast.AST, env: _Env, unit: int, *, boolean: bool) -> str:
+    def computed_field(self, node: t.Node, env: _Env, unit: int, *, boolean: bool) -> str:
         """A fact field holding ``node``'s value, computed in Python."""
         key = f"x{len(self.computed)}"
         self.computed.append((key, node, _Interpreter(env), unit, boolean))
-        self.units[unit].computed.append(ast.unparse(node))
+        self.units[unit].computed.append(t.unparse(node))
         return key
 
 
@@ -1031,16 +996,12 @@ def _dnf(cond: Cond) -> list[list[Cond]]:
     return [[cond]]
 
 
-def _names(rule: Rule) -> set[str]:
-    found: set[str] = set()
-    for source in (rule.check_source, rule.when_source):
-        if source is not None:
-            found.update(n.id for n in ast.walk(_parse(source)) if isinstance(n, ast.Name))
-    return found
-
-
-def _parse(source: str) -> ast.expr:
-    return ast.parse(source.strip(), mode="eval").body
+def _reads_business_type(rule: Rule) -> bool:
+    return any(
+        isinstance(n, t.Root) and n.name == "business_type"
+        for expr in rule.variants[None].exprs
+        for n in expr.nodes()
+    )
 
 
 def _params(params: ResolvedParams, rule: Rule, business_type: str | None) -> dict[str, Any]:
@@ -1063,7 +1024,7 @@ class DurableEngine:
         self._programs: dict[date, _Program] = {}
         self._lock = threading.Lock()
         self._fit_table = _fit_table(self.layout)
-        self._values = [_path_reader(path) for path in self.layout.hoisted]
+        self._values = [_path_reader(path) for path in self.layout.values]
 
     @property
     def translation(self) -> tuple[RuleTranslation, ...]:
@@ -1181,7 +1142,7 @@ class DurableEngine:
 
 def _compute(
     fact: dict[str, Any],
-    entry: tuple[str, ast.AST, _Interpreter, int, bool],
+    entry: tuple[str, t.Node, _Interpreter, int, bool],
     app: Application,
     fit: FitScore | None,
     failed: set[int],
@@ -1200,7 +1161,7 @@ def _settle(
     """Record the variant's result from the durable rules that fired."""
     if f"p{index}" in fired:
         target[unit.slot] = True
-    elif unit.has_when and f"a{index}" not in fired:
+    elif unit.variant.when is not None and f"a{index}" not in fired:
         target[unit.slot] = None
     elif unit.score or unit.rule.applies_to is None or business_type in unit.rule.applies_to:
         target[unit.slot] = False

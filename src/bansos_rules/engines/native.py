@@ -1,9 +1,9 @@
 """The native engine: the whole rule book compiled into one Python function.
 
-Each rule's expression was already checked and turned into Python by the loader; here they are laid
-out in one function body, in the book's slot order:
+The rule tree of every rule is turned into Python (:class:`._python.Emitter`) and laid out in one
+function body, in the book's slot order:
 
-1. the application's parts, the parameters in force and every hoisted value, read once;
+1. the application's parts, the parameters in force and every always-present value, read once;
 2. each score rule for each candidate business type;
 3. the planned type's fit score;
 4. each requirement rule, each in its own ``try`` so that one failing rule (a division by zero)
@@ -20,6 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bansos_rules.decision import Decision, Outcome, RuleError
+from bansos_rules.engines._python import Emitter
 from bansos_rules.ruleset.ir import Rule, for_business_type
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore, fit_percent
 
@@ -29,17 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NativeEngine"]
 
-_BUILTINS = {
-    "len": len,
-    "any": any,
-    "all": all,
-    "sum": sum,
-    "min": min,
-    "max": max,
-    "abs": abs,
-    "Exception": Exception,
-}
-
 
 class NativeEngine:
     """Evaluates a rule book with generated Python code."""
@@ -48,32 +38,46 @@ class NativeEngine:
 
     def __init__(self, book: RuleBook) -> None:
         self.layout = book.layout
-        self.source = _generate(self.layout)
+        emitter = _emitter(book)
+        self.source = _generate(self.layout, emitter)
         namespace: dict[str, Any] = {
-            "__builtins__": _BUILTINS,
+            **emitter.namespace,
             "_E": RuleError,
             "_T": tuple.__new__,
             "_D": Decision,
-            "_fit": _fit_function(self.layout),
-            "_bt": for_business_type,
-            "LAYOUT": self.layout,
-            "ENGINE": self.name,
-            "APPROVED": Outcome.APPROVED,
-            "REJECTED": Outcome.REJECTED,
-            "NEEDS_REVIEW": Outcome.NEEDS_REVIEW,
-            **RUNTIME_HELPERS,
+            "_fitof": _fit_function(self.layout),
+            "_bytype": for_business_type,
+            "_layout": self.layout,
+            "_engine": self.name,
+            "_APPROVED": Outcome.APPROVED,
+            "_REJECTED": Outcome.REJECTED,
+            "_NEEDS_REVIEW": Outcome.NEEDS_REVIEW,
         }
-        for name, fn in book.registry.functions.items():
-            namespace["F_" + name] = fn.impl
         code = compile(self.source, "<bansos_rules.native>", "exec")
         exec(code, namespace)
-        self._fn: Callable[..., Decision] = namespace["decide"]
+        self._fn: Callable[..., Decision] = namespace["_decide"]
         self._params_on = self.layout.params_on
 
     def decide(self, application: Application, on: date) -> Decision:
         """Decide one valid application with the rules in force on ``on``."""
         params = self._params_on(on)
         return self._fn(application, on, params.locals, params.by_type)
+
+
+def _emitter(book: RuleBook) -> Emitter:
+    """The emitter for ``book``: a numbered local per value, parameter slot and by-type slot."""
+    layout = book.layout
+    params: dict[tuple[str, str, str | None], str] = {
+        slot: f"_p{i}" for i, slot in enumerate(layout.param_slots)
+    }
+    for i, (ruleset, name) in enumerate(layout.by_type_slots):
+        params[(ruleset, name, None)] = f"_q{i}"
+    return Emitter(
+        values={path: f"_v{i}" for i, path in enumerate(layout.values)},
+        params=params,
+        functions={name: fn.impl for name, fn in book.registry.functions.items()},
+        helpers=RUNTIME_HELPERS,
+    )
 
 
 def _fit_function(layout: Layout) -> Callable[[str, tuple[Any, ...]], FitScore]:
@@ -96,86 +100,81 @@ def _fit_function(layout: Layout) -> Callable[[str, tuple[Any, ...]], FitScore]:
     return fit
 
 
-def _condition(rule: Rule, candidate: str | None) -> str:
+def _condition(emitter: Emitter, rule: Rule, candidate: str | None) -> str:
     """The Python expression of one rule variant: its check, guarded by where it applies."""
     variant = rule.variants[candidate]
     conditions = []
     if candidate is None and rule.applies_to is not None:
-        conditions.append("BT in {" + ", ".join(repr(t) for t in sorted(rule.applies_to)) + "}")
+        conditions.append("_bt in {" + ", ".join(repr(t) for t in sorted(rule.applies_to)) + "}")
     if variant.when is not None:
-        conditions.append(variant.when.code)
-    check = variant.check.code
+        conditions.append(emitter.expr(variant.when.tree))
+    check = emitter.expr(variant.check.tree)
     return f"{check} if ({' and '.join(conditions)}) else None" if conditions else check
 
 
 def _guarded(target: str, expr: str, *, count_error: bool) -> list[str]:
-    lines = ["    try:", f"        {target} = {expr}", "    except Exception as exc:"]
-    lines.append(f"        {target} = _E(exc)")
+    lines = ["    try:", f"        {target} = {expr}", "    except Exception as _exc:"]
+    lines.append(f"        {target} = _E(_exc)")
     if count_error:
-        lines.append("        NERR = 1")
+        lines.append("        _nerr = 1")
     return lines
 
 
-def _generate(layout: Layout) -> str:
+def _generate(layout: Layout, emitter: Emitter) -> str:
     lines = [
-        "def decide(APP, TODAY, PV, PVB):",
-        "    A = APP.applicant",
-        "    H = APP.household",
-        "    PL = APP.plan",
-        "    BT = PL.business_type",
+        "def _decide(_app, _today, _pv, _pvb):",
+        "    _a = _app.applicant",
+        "    _h = _app.household",
+        "    _pl = _app.plan",
+        "    _bt = _pl.business_type",
     ]
     if layout.param_slots:
-        names = ", ".join(slot[0] for slot in layout.param_slots)
-        lines.append(f"    ({names},) = PV")
-    for i, local in enumerate(layout.by_type_locals):
-        lines.append(f"    {local} = _bt(PVB[{i}], BT)")
+        names = ", ".join(f"_p{i}" for i in range(len(layout.param_slots)))
+        lines.append(f"    ({names},) = _pv")
+    for i in range(len(layout.by_type_slots)):
+        lines.append(f"    _q{i} = _bytype(_pvb[{i}], _bt)")
     after_fit: list[str] = []
-    for local, code, _ty, needs_fit in layout.hoisted.values():
-        (after_fit if needs_fit else lines).append(f"    {local} = {code}")
-    lines.append("    NERR = 0")
+    for path, node in layout.values.items():
+        line = f"    {emitter.values[path]} = {emitter.define(node)}"
+        (after_fit if node.root == "fit" else lines).append(line)
+    lines.append("    _nerr = 0")
     score_targets = []
     computed: dict[str, str] = {}
     for slot, (rule, candidate) in enumerate(layout.scores):
-        target = f"s{slot}"
+        target = f"_s{slot}"
         score_targets.append(target)
-        expr = _condition(rule, candidate)
+        expr = _condition(emitter, rule, candidate)
         if expr in computed:
             # The same condition for another business type (e.g. "has a kitchen"): reuse it.
             lines.append(f"    {target} = {computed[expr]}")
             continue
         computed[expr] = target
         lines.extend(_guarded(target, expr, count_error=False))
-    lines.append("    SC = (" + "".join(t + ", " for t in score_targets) + ")")
-    uses_fit = any(
-        v.check.uses_fit or (v.when is not None and v.when.uses_fit)
-        for rule in layout.rules
-        for v in rule.variants.values()
-    )
-    if uses_fit:
-        lines.append("    FIT = _fit(BT, SC)")
+    lines.append("    _sc = (" + "".join(t + ", " for t in score_targets) + ")")
+    if any(e.uses_fit for rule in layout.rules for v in rule.variants.values() for e in v.exprs):
+        lines.append("    _fit = _fitof(_bt, _sc)")
     lines.extend(after_fit)
     targets = []
     rejecting, reviewing = [], []
     for slot, rule in enumerate(layout.rules):
-        target = f"r{slot}"
+        target = f"_r{slot}"
         targets.append(target)
-        lines.extend(_guarded(target, _condition(rule, None), count_error=True))
+        lines.extend(_guarded(target, _condition(emitter, rule, None), count_error=True))
         if rule.on_fail == "reject":
             rejecting.append(f"{target} is False")
         elif rule.on_fail == "review":
             reviewing.append(f"{target} is False")
     lines.append(f"    if {' or '.join(rejecting) or 'False'}:")
-    lines.append("        OUT = REJECTED")
-    lines.append(f"    elif {' or '.join(['NERR', *reviewing])}:")
-    lines.append("        OUT = NEEDS_REVIEW")
+    lines.append("        _out = _REJECTED")
+    lines.append(f"    elif {' or '.join(['_nerr', *reviewing])}:")
+    lines.append("        _out = _NEEDS_REVIEW")
     lines.append("    else:")
-    lines.append("        OUT = APPROVED")
-    total = layout.hoisted["plan.total"][0] if "plan.total" in layout.hoisted else "PL.total"
-    lines.append(f"    TOTAL = {total}")
-    values = "(" + "".join(entry[0] + ", " for entry in layout.hoisted.values()) + ")"
+    lines.append("        _out = _APPROVED")
+    lines.append(f"    _total = {emitter.values.get('plan.total', '_pl.total')}")
+    values = "(" + "".join(emitter.values[path] + ", " for path in layout.values) + ")"
     results = "(" + "".join(t + ", " for t in targets) + ")"
     lines.append(
-        "    return _T(_D, (APP.id, OUT, TOTAL if OUT is APPROVED else 0, TODAY, ENGINE, LAYOUT,"
-        f" BT, TOTAL, {results}, SC, {values}))"
+        "    return _T(_D, (_app.id, _out, _total if _out is _APPROVED else 0, _today, _engine,"
+        f" _layout, _bt, _total, {results}, _sc, {values}))"
     )
     return "\n".join(lines) + "\n"

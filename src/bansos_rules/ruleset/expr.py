@@ -1,4 +1,4 @@
-"""Rule expressions: parse with an allow-list, type-check against the models, emit Python.
+"""Rule expressions: parse with an allow-list, type-check against the models, build the rule tree.
 
 An expression reads like Python (``applicant.age >= params.min_age and applicant.pkh_member``)
 and is parsed by Python's own :mod:`ast`, but only the nodes below are accepted. There is no way
@@ -7,10 +7,11 @@ field, loop (a generator may only range over a list in the input, inside ``any``
 ``sum``/``count``/``min``/``max``), or build a large value (no ``**``, no string arithmetic,
 bounded literals and size).
 
-Checking and code generation are one pass: every node is typed, and the Python source that computes
-it is built at the same time. Paths into the application that cannot fail (no optional value on
-the way) are *hoisted*: computed once per evaluation into a local variable that every rule shares,
-which is both faster and how a finding knows the values it read.
+The source is parsed once, here. Checking builds the engine-neutral rule tree
+(:mod:`bansos_rules.ruleset.tree`) in the same pass: every node typed and placed at its line and
+column. Paths into the application that cannot fail (no optional value on the way) are marked
+``always``: engines may read them once per decision and share them between rules, and they are
+the values a finding reports as read.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
+from bansos_rules.ruleset import tree as t
 from bansos_rules.ruleset.types import (
     BOOL,
     DATE,
@@ -40,7 +42,7 @@ from bansos_rules.ruleset.types import (
     strip_opt,
 )
 
-__all__ = ["Compiled", "ExprError", "Hoister", "Scope", "compile_expr", "param_code", "suggest"]
+__all__ = ["ExprError", "Locate", "Scope", "compile_expr", "suggest"]
 
 MAX_SOURCE = 2000
 MAX_NODES = 300
@@ -120,84 +122,69 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return found[0] if found else ""
 
 
-@dataclass
-class Hoister:
-    """The shared locals of a compiled program: each safe path is computed once per evaluation."""
-
-    entries: dict[str, tuple[str, str, Ty, bool]] = field(default_factory=dict)
-
-    def local(self, path: str, code: str, ty: Ty, after_fit: bool) -> str:
-        """The local variable that holds ``path``, creating it on first use."""
-        entry = self.entries.get(path)
-        if entry is None:
-            entry = ("L_" + path.replace(".", "__"), code, ty, after_fit)
-            self.entries[path] = entry
-        return entry[0]
-
-
 @dataclass(frozen=True)
 class Scope:
     """What names an expression may use.
 
-    :param roots: top-level names (``applicant``, ``plan`` …) with their type and Python code.
+    :param roots: top-level names (``applicant``, ``plan`` …) with their type.
     :param params: the parameters of the ruleset, as an object type.
     :param by_type: parameters whose value depends on the business type.
     :param functions: registered functions by name.
     :param candidate: for score rules, the business type being scored (a constant).
+    :param ruleset: the id of the ruleset whose parameters ``params`` are.
     """
 
-    roots: Mapping[str, tuple[Ty, str]]
+    roots: Mapping[str, Ty]
     params: Obj
     by_type: frozenset[str]
     functions: Mapping[str, Function]
     candidate: str | None = None
-    param_prefix: str = "P_"
-    data_roots: frozenset[str] = frozenset({"applicant", "household", "plan", "application"})
+    ruleset: str = ""
 
 
-@dataclass(frozen=True)
-class Compiled:
-    """A checked expression and the Python code that computes it."""
+Locate = Callable[[int, int], tuple[int, int]]
+"""Maps a place in an expression (1-based line, 0-based character column) to where it is
+written in its file (1-based line and column)."""
 
-    source: str
-    code: str
-    type: Ty
-    reads: tuple[str, ...]
-    params: tuple[str, ...]
-    uses_fit: bool
-    functions: frozenset[str]
+
+def _within(lineno: int, col: int) -> tuple[int, int]:
+    return lineno, col + 1
 
 
 @dataclass(frozen=True)
 class _R:
-    """A typed node: its type, code, dotted path (if a plain path) and whether it cannot fail."""
+    """A typed node, and what the checker knows of it beyond its type.
 
-    ty: Ty
-    code: str
+    :param path: the dotted path, if the node is a plain path from a root or a loop variable.
+    :param safe: the path exists whenever its root does (no optional value on the way).
+    :param root: the name the path starts from (``None`` for a loop variable).
+    :param const: the value of a literal.
+    :param guarded: an optional value known not to be ``None`` here.
+    """
+
+    node: t.Node
     path: str | None = None
     safe: bool = False
     root: str | None = None
     const: Any = None
     guarded: bool = False
 
-
-def param_code(name: str, by_type: bool, candidate: str | None, prefix: str = "P_") -> str:
-    """The local variable that holds parameter ``name`` (for ``candidate``, if by business type)."""
-    if by_type and candidate is not None:
-        return f"{prefix}{name}__{candidate}"
-    return f"{prefix}{name}"
+    @property
+    def ty(self) -> Ty:
+        return self.node.ty
 
 
-def compile_expr(source: str, scope: Scope, hoister: Hoister) -> Compiled:
-    """Check ``source`` in ``scope`` and generate its Python code.
+def compile_expr(source: str, scope: Scope, *, locate: Locate | None = None) -> t.Expr:
+    """Check ``source`` in ``scope`` and build its rule tree.
 
+    :param locate: where the expression's characters are in their file, for node positions.
     :raises ExprError: at the first problem found.
     """
     if len(source) > MAX_SOURCE:
         raise ExprError("expr-too-large", None, size=len(source), limit=MAX_SOURCE)
     stripped = source.strip()
     try:
-        tree = ast.parse(stripped, mode="eval")
+        parsed = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         err = ExprError("expr-syntax", None, detail=exc.msg)
         err.lineno = exc.lineno or 1
@@ -205,24 +192,22 @@ def compile_expr(source: str, scope: Scope, hoister: Hoister) -> Compiled:
         raise err from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expr-too-large", None, size=len(source), limit=MAX_SOURCE) from None
-    size = sum(1 for _ in ast.walk(tree))
+    size = sum(1 for _ in ast.walk(parsed))
     if size > MAX_NODES:
-        raise ExprError("expr-too-large", tree.body, size=size, limit=MAX_NODES)
-    checker = _Checker(scope, hoister)
+        raise ExprError("expr-too-large", parsed.body, size=size, limit=MAX_NODES)
+    checker = _Checker(scope, stripped, locate or _within)
     try:
-        result = checker.visit(tree.body, {}, frozenset())
+        result = checker.visit(parsed.body, {}, frozenset())
     except ExprError as err:
         # ast columns count UTF-8 bytes; report characters, as SyntaxError does.
         err.col = _char_col(stripped, err.lineno, err.col)
         raise
-    return Compiled(
+    return t.Expr(
         source=source,
-        code=result.code,
-        type=result.ty,
+        tree=result.node,
         reads=tuple(dict.fromkeys(checker.reads)),
         params=tuple(dict.fromkeys(checker.params)),
-        uses_fit=checker.uses_fit,
-        functions=frozenset(checker.functions),
+        values=checker.values,
     )
 
 
@@ -239,13 +224,20 @@ _Vars = Mapping[str, Ty]
 
 
 class _Checker:
-    def __init__(self, scope: Scope, hoister: Hoister) -> None:
+    def __init__(self, scope: Scope, source: str, locate: Locate) -> None:
         self.scope = scope
-        self.hoister = hoister
+        self.source = source
+        self.locate = locate
         self.reads: list[str] = []
         self.params: list[str] = []
-        self.functions: list[str] = []
-        self.uses_fit = False
+        self.values: dict[str, t.Field] = {}
+
+    def at(self, node: ast.AST) -> dict[str, Any]:
+        """The ``ty``-less keyword arguments that place a tree node where ``node`` is written."""
+        lineno = getattr(node, "lineno", 1)
+        col = _char_col(self.source, lineno, getattr(node, "col_offset", 0))
+        line, column = self.locate(lineno, col)
+        return {"line": line, "column": column}
 
     # dispatch -----------------------------------------------------------------------------
     def visit(self, node: ast.AST, vars_: _Vars, narrowed: frozenset[str]) -> _R:
@@ -258,16 +250,19 @@ class _Checker:
         result: _R = method(node, vars_, narrowed)
         if isinstance(result.ty, Opt) and _key(node) in narrowed:
             # Known not to be None here ('x is not None and ...'): use it as its inner type.
-            result = replace(result, ty=result.ty.inner, guarded=True)
+            result = replace(result, node=replace(result.node, ty=result.ty.inner), guarded=True)
         return result
 
     # leaves -------------------------------------------------------------------------------
+    def _const(self, node: ast.AST, ty: Ty, value: Any) -> _R:
+        return _R(t.Const(ty=ty, value=value, **self.at(node)), const=value)
+
     def visit_Constant(self, node: ast.Constant, vars_: _Vars, narrowed: frozenset[str]) -> _R:
         value = node.value
         if value is None:
-            return _R(NONE, "None", const=None)
+            return self._const(node, NONE, None)
         if isinstance(value, bool):
-            return _R(BOOL, repr(value), const=value)
+            return self._const(node, BOOL, value)
         if isinstance(value, int):
             if abs(value) > MAX_INT:
                 raise _type_error(
@@ -275,7 +270,7 @@ class _Checker:
                     f"number {value} is too large (at most {MAX_INT:,})",
                     f"angka {value} terlalu besar (paling besar {MAX_INT:,})",
                 )
-            return _R(INT, repr(value), const=value)
+            return self._const(node, INT, value)
         if isinstance(value, str):
             if len(value) > MAX_STR:
                 raise _type_error(
@@ -283,7 +278,7 @@ class _Checker:
                     f"text is too long (at most {MAX_STR} characters)",
                     f"teks terlalu panjang (paling banyak {MAX_STR} karakter)",
                 )
-            return _R(STR, repr(value), const=value)
+            return self._const(node, STR, value)
         if isinstance(value, float):
             raise _type_error(
                 node,
@@ -297,16 +292,15 @@ class _Checker:
         if name.startswith("_"):
             raise ExprError("expr-unsafe", node, construct=f"the name '{name}'")
         if name in vars_:
-            return _R(vars_[name], "v_" + name, path=name, safe=True, root=None)
+            return _R(t.Var(ty=vars_[name], name=name, **self.at(node)), path=name, safe=True)
         if name == "params":
-            return _R(self.scope.params, "params", path="params", safe=True, root="params")
+            node_ = t.Root(ty=self.scope.params, name="params", **self.at(node))
+            return _R(node_, path="params", safe=True, root="params")
         if name in self.scope.roots:
-            ty, code = self.scope.roots[name]
-            if name == "fit":
-                self.uses_fit = True
+            ty = self.scope.roots[name]
             if name == "business_type" and self.scope.candidate is not None:
-                return _R(ty, repr(self.scope.candidate), const=self.scope.candidate)
-            return _R(ty, code, path=name, safe=True, root=name)
+                return self._const(node, ty, self.scope.candidate)
+            return _R(t.Root(ty=ty, name=name, **self.at(node)), path=name, safe=True, root=name)
         if name in ("True", "False", "None"):
             raise ExprError("expr-syntax", node, detail=name)
         candidates = [*self.scope.roots, "params", *vars_]
@@ -337,8 +331,7 @@ class _Checker:
                     name=attr,
                     suggestion=suggest(attr, ["year", "month", "day"]),
                 )
-            safe = base.safe and not base.guarded
-            return self._path(_R(INT, f"{base.code}.{attr}", path, safe, base.root))
+            return self._field(node, base, attr, INT, path, None)
         if not isinstance(base_ty, Obj):
             raise _type_error(
                 node,
@@ -354,8 +347,36 @@ class _Checker:
                 name=attr,
                 suggestion=suggest(attr, base_ty.fields),
             )
-        code = f"{spec.derived}({base.code}, TODAY)" if spec.derived else f"{base.code}.{attr}"
-        return self._path(_R(spec.type, code, path, base.safe and not base.guarded, base.root))
+        return self._field(node, base, attr, spec.type, path, spec.derived)
+
+    def _field(
+        self, node: ast.AST, base: _R, attr: str, ty: Ty, path: str | None, derived: str | None
+    ) -> _R:
+        """A field read; a path into the application that always exists is recorded as a value.
+
+        Records and lists of records are recorded as read only where they are used as values
+        (ranged over, compared with None, passed to a function), not where a field is read from
+        them.
+        """
+        safe = base.safe and not base.guarded
+        always = bool(safe and path and base.root in (*t.DATA_ROOTS, "fit"))
+        field_ = t.Field(
+            ty=ty,
+            base=base.node,
+            name=attr,
+            path=path if base.root is not None else None,
+            always=always,
+            derived=derived,
+            **self.at(node),
+        )
+        if always:
+            assert path is not None
+            if not isinstance(strip_opt(ty), Obj) and not (
+                isinstance(ty, Seq) and isinstance(ty.item, Obj)
+            ):
+                self.reads.append(path)
+            self.values.setdefault(path, field_)
+        return _R(field_, path, safe, base.root)
 
     def _param(self, node: ast.Attribute, name: str) -> _R:
         spec = self.scope.params.fields.get(name)
@@ -368,49 +389,40 @@ class _Checker:
                 suggestion=suggest(name, self.scope.params.fields),
             )
         self.params.append(name)
-        code = param_code(
-            name, name in self.scope.by_type, self.scope.candidate, self.scope.param_prefix
+        by_type = name in self.scope.by_type
+        param = t.Param(
+            ty=spec.type,
+            ruleset=self.scope.ruleset,
+            name=name,
+            by_type=by_type,
+            candidate=self.scope.candidate if by_type else None,
+            **self.at(node),
         )
-        return _R(spec.type, code, path=f"params.{name}", safe=True, root="params")
-
-    def _path(self, r: _R) -> _R:
-        """Hoist a safe path into the application into a shared local, and record the read.
-
-        Records and lists of records are recorded only where they are used as values (ranged
-        over, compared with None, passed to a function), not where a field is read from them.
-        """
-        if not (r.safe and r.path and r.root in (*self.scope.data_roots, "fit")):
-            return r
-        scalar = not isinstance(strip_opt(r.ty), Obj) and not (
-            isinstance(r.ty, Seq) and isinstance(r.ty.item, Obj)
-        )
-        if scalar:
-            self.reads.append(r.path)
-        local = self.hoister.local(r.path, r.code, r.ty, after_fit=r.root == "fit")
-        return _R(r.ty, local, r.path, True, r.root)
+        return _R(param, path=f"params.{name}", safe=True, root="params")
 
     def _record(self, r: _R) -> None:
-        """Record a hoisted path used as a whole value (a record, or a list of them)."""
-        if r.safe and r.path and r.root in (*self.scope.data_roots, "fit"):
+        """Record a path used as a whole value (a record, or a list of them)."""
+        if isinstance(r.node, t.Field) and r.node.always:
+            assert r.path is not None
             self.reads.append(r.path)
 
     # operators ----------------------------------------------------------------------------
     def visit_BoolOp(self, node: ast.BoolOp, vars_: _Vars, narrowed: frozenset[str]) -> _R:
         is_and = isinstance(node.op, ast.And)
-        codes = []
+        values = []
         for value in node.values:
             r = self.visit(value, vars_, narrowed)
             self._want_bool(value, r, "and" if is_and else "or")
-            codes.append(r.code)
+            values.append(r.node)
             narrowed = narrowed | _narrowing(value, when_true=is_and)
-        joiner = " and " if is_and else " or "
-        return _R(BOOL, "(" + joiner.join(codes) + ")")
+        op: Any = "and" if is_and else "or"
+        return _R(t.BoolOp(ty=BOOL, op=op, values=tuple(values), **self.at(node)))
 
     def visit_UnaryOp(self, node: ast.UnaryOp, vars_: _Vars, narrowed: frozenset[str]) -> _R:
         operand = self.visit(node.operand, vars_, narrowed)
         if isinstance(node.op, ast.Not):
             self._want_bool(node.operand, operand, "not")
-            return _R(BOOL, f"(not {operand.code})")
+            return _R(t.Not(ty=BOOL, operand=operand.node, **self.at(node)))
         if isinstance(node.op, ast.USub | ast.UAdd):
             if operand.ty != INT:
                 raise _type_error(
@@ -418,8 +430,9 @@ class _Checker:
                     f"'-' needs a whole number, got {describe(operand.ty)}",
                     f"'-' memerlukan bilangan bulat, bukan {describe(operand.ty, 'id')}",
                 )
-            sign = "-" if isinstance(node.op, ast.USub) else "+"
-            return _R(INT, f"({sign}{operand.code})")
+            if isinstance(node.op, ast.UAdd):
+                return _R(operand.node)
+            return _R(t.Negate(ty=INT, operand=operand.node, **self.at(node)))
         raise ExprError("expr-unsafe", node, construct="this operator")
 
     def visit_BinOp(self, node: ast.BinOp, vars_: _Vars, narrowed: frozenset[str]) -> _R:
@@ -438,17 +451,21 @@ class _Checker:
                 f"'{op}' memerlukan bilangan bulat di kedua sisi, bukan "
                 f"{describe(left.ty, 'id')} dan {describe(right.ty, 'id')}",
             )
-        return _R(INT, f"({left.code} {op} {right.code})")
+        arith = t.Arith(ty=INT, op=cast(t.ArithOp, op), left=left.node, right=right.node)
+        return _R(replace(arith, **self.at(node)))
 
     def visit_Compare(self, node: ast.Compare, vars_: _Vars, narrowed: frozenset[str]) -> _R:
         operands = [node.left, *node.comparators]
         results = [self.visit(o, vars_, narrowed) for o in operands]
-        code = results[0].code
+        ops: list[t.CompareOp] = []
         for i, op_node in enumerate(node.ops):
             op = _CMP[type(op_node)]
             self._check_compare(node, op, operands[i], results[i], operands[i + 1], results[i + 1])
-            code += f" {op} {results[i + 1].code}"
-        return _R(BOOL, f"({code})")
+            ops.append(cast(t.CompareOp, op))
+        compare = t.Compare(
+            ty=BOOL, ops=tuple(ops), operands=tuple(r.node for r in results), **self.at(node)
+        )
+        return _R(compare)
 
     def _check_compare(
         self, node: ast.AST, op: str, ln: ast.AST, left: _R, rn: ast.AST, right: _R
@@ -481,7 +498,7 @@ class _Checker:
             if isinstance(rn, ast.List | ast.Tuple):
                 for elt in rn.elts:
                     if isinstance(elt, ast.Constant):
-                        self._check_literal(elt, _R(STR, "", const=elt.value), lt, left.path)
+                        self._check_literal(elt, self._const(elt, STR, elt.value), lt, left.path)
             return
         if op in ("==", "!="):
             if not (
@@ -542,7 +559,9 @@ class _Checker:
                 f"kedua cabang harus bertipe sama, bukan {describe(body.ty, 'id')} "
                 f"dan {describe(orelse.ty, 'id')}",
             )
-        return _R(ty, f"({body.code} if {test.code} else {orelse.code})")
+        return _R(
+            t.IfElse(ty=ty, test=test.node, body=body.node, orelse=orelse.node, **self.at(node))
+        )
 
     def visit_List(self, node: ast.List | ast.Tuple, vars_: _Vars, narrowed: frozenset[str]) -> _R:
         if len(node.elts) > MAX_LIST:
@@ -562,7 +581,8 @@ class _Checker:
                     "every item of a list must have the same simple type",
                     "semua isi daftar harus bertipe sederhana yang sama",
                 )
-        return _R(Seq(item_ty), "(" + "".join(r.code + ", " for r in items) + ")")
+        nodes = tuple(r.node for r in items)
+        return _R(t.Items(ty=Seq(item_ty), items=nodes, **self.at(node)))
 
     visit_Tuple = visit_List
 
@@ -589,7 +609,7 @@ class _Checker:
                 f"{name}() takes {len(fn.params)} argument(s), got {len(node.args)}",
                 f"{name}() memerlukan {len(fn.params)} argumen, bukan {len(node.args)}",
             )
-        codes = []
+        args = []
         for i, (arg, want) in enumerate(zip(node.args, fn.params, strict=True), 1):
             got = self.visit(arg, vars_, narrowed)
             self._record(got)
@@ -600,26 +620,28 @@ class _Checker:
                     f"argumen ke-{i} {name}() harus {describe(want, 'id')}, "
                     f"bukan {describe(got.ty, 'id')}",
                 )
-            codes.append(got.code)
-        self.functions.append(name)
-        return _R(fn.returns, f"F_{name}({', '.join(codes)})")
+            args.append(got.node)
+        call = t.Call(ty=fn.returns, name=name, args=tuple(args), builtin=False, **self.at(node))
+        return _R(call)
 
     def _builtin(self, node: ast.Call, name: str, vars_: _Vars, narrowed: frozenset[str]) -> _R:
         args = node.args
+        where = self.at(node)
         if name in ("len", "abs") or (name in ("min", "max") and len(args) > 1):
             results = [self.visit(a, vars_, narrowed) for a in args]
             for r in results:
                 self._record(r)
+            nodes = tuple(r.node for r in results)
             if name == "len":
                 if len(results) != 1 or not isinstance(results[0].ty, Seq):
                     raise _type_error(node, "len() takes one list", "len() memerlukan satu daftar")
-                return _R(INT, f"len({results[0].code})")
+                return _R(t.Call(ty=INT, name=name, args=nodes, builtin=True, **where))
             if name == "abs":
                 if len(results) != 1 or results[0].ty != INT:
                     raise _type_error(
                         node, "abs() takes one whole number", "abs() memerlukan satu bilangan bulat"
                     )
-                return _R(INT, f"abs({results[0].code})")
+                return _R(t.Call(ty=INT, name=name, args=nodes, builtin=True, **where))
             first = results[0].ty
             if first not in (INT, DATE) or any(r.ty != first for r in results):
                 raise _type_error(
@@ -627,7 +649,7 @@ class _Checker:
                     f"{name}() compares whole numbers or dates of one kind",
                     f"{name}() membandingkan bilangan bulat atau tanggal yang sejenis",
                 )
-            return _R(first, f"{name}({', '.join(r.code for r in results)})")
+            return _R(t.Call(ty=first, name=name, args=nodes, builtin=True, **where))
         if len(args) != 1:
             raise _type_error(
                 node,
@@ -635,9 +657,9 @@ class _Checker:
                 f"{name}() memerlukan satu daftar atau satu generator 'x for x in ...'",
             )
         (arg,) = args
-        source = None
+        aggregate = cast(t.AggregateName, name)
         if isinstance(arg, ast.GeneratorExp):
-            elt, head, source = self._generator(arg, vars_, narrowed, counting=name == "count")
+            elt, found = self._generator(arg, vars_, narrowed, aggregate, where)
         else:
             r = self.visit(arg, vars_, narrowed)
             self._record(r)
@@ -647,10 +669,10 @@ class _Checker:
                     f"{name}() needs a list, got {describe(r.ty)}",
                     f"{name}() memerlukan daftar, bukan {describe(r.ty, 'id')}",
                 )
-            elt, head = r.ty.item, None
+            elt = r.ty.item
+            found = t.Aggregate(ty=INT, name=aggregate, source=r.node, **where)
             if name == "count":
-                return _R(INT, f"len({r.code})")
-            gen_code = r.code
+                return _R(found)
         want = {"any": BOOL, "all": BOOL, "sum": INT}.get(name)
         if name in ("min", "max") and elt not in (INT, DATE):
             want = INT
@@ -661,23 +683,22 @@ class _Checker:
                 f"{name}() memerlukan isi berupa {describe(want, 'id')}, "
                 f"bukan {describe(elt, 'id')}",
             )
-        if head is not None:
-            gen_code = head
         if name == "count":
-            result = _R(INT, f"sum({gen_code})")
+            ty: Ty = INT
         elif name in ("min", "max"):
-            result = _R(Opt(elt), f"{name}(({gen_code}), default=None)")
+            ty = Opt(elt)
         else:
-            result = _R(want or elt, f"{name}({gen_code})")
-        if source is not None and source.isidentifier():
-            # Lists such as earlier aid are usually empty: skip building a generator for them.
-            empty = {"any": "False", "all": "True", "sum": "0", "count": "0"}.get(name, "None")
-            result = replace(result, code=f"({result.code} if {source} else {empty})")
-        return result
+            ty = want or elt
+        return _R(replace(found, ty=ty))
 
     def _generator(
-        self, node: ast.GeneratorExp, vars_: _Vars, narrowed: frozenset[str], *, counting: bool
-    ) -> tuple[Ty, str, str]:
+        self,
+        node: ast.GeneratorExp,
+        vars_: _Vars,
+        narrowed: frozenset[str],
+        name: t.AggregateName,
+        where: dict[str, Any],
+    ) -> tuple[Ty, t.Aggregate]:
         if len(node.generators) != 1:
             raise ExprError("expr-unsafe", node, construct="more than one 'for' in a generator")
         gen = node.generators[0]
@@ -703,15 +724,21 @@ class _Checker:
         for cond in gen.ifs:
             r = self.visit(cond, inner, narrowed)
             self._want_bool(cond, r, "if")
-            conds.append(r.code)
+            conds.append(r.node)
             narrowed = narrowed | _narrowing(cond, when_true=True)
         elt = self.visit(node.elt, inner, narrowed)
-        where = "".join(f" if {c}" for c in conds)
-        head = "1" if counting else elt.code
-        if counting and not conds:
+        if name == "count" and not conds:
             self._want_bool(node.elt, elt, "count")
-            head, where = "1", f" if {elt.code}"
-        return elt.ty, f"{head} for v_{var} in {source.code}{where}", source.code
+        found = t.Aggregate(
+            ty=INT,
+            name=name,
+            source=source.node,
+            var=var,
+            element=elt.node,
+            conditions=tuple(conds),
+            **where,
+        )
+        return elt.ty, found
 
     def _want_bool(self, node: ast.AST, r: _R, where: str) -> None:
         if r.ty != BOOL:

@@ -9,9 +9,8 @@ from functools import cached_property
 from typing import Any
 
 from bansos_rules.models import Application
-from bansos_rules.ruleset.expr import Compiled
 from bansos_rules.ruleset.schema import Expectation, Text
-from bansos_rules.ruleset.types import Ty
+from bansos_rules.ruleset.tree import Expr, Field
 
 __all__ = [
     "Example",
@@ -84,11 +83,20 @@ class Placeholder:
 
 @dataclass(frozen=True)
 class Variant:
-    """A rule's compiled condition for one business type (score rules have one per candidate)."""
+    """A rule's checked condition for one business type (score rules have one per candidate).
 
-    check: Compiled
-    when: Compiled | None
-    hoisted: dict[str, tuple[str, str, Ty, bool]]
+    ``values`` are the always-present paths the rule reads (check, condition and message), each
+    with its tree node, in an order where a path comes after the paths it is read through.
+    """
+
+    check: Expr
+    when: Expr | None
+    values: dict[str, Field]
+
+    @property
+    def exprs(self) -> tuple[Expr, ...]:
+        """The condition (if any) and the check."""
+        return (self.check,) if self.when is None else (self.when, self.check)
 
 
 @dataclass(frozen=True)
@@ -118,9 +126,8 @@ class Rule:
         """Paths into the application the rule reads (check, condition and message)."""
         paths: list[str] = []
         variant = next(iter(self.variants.values()))
-        for compiled in (variant.when, variant.check):
-            if compiled is not None:
-                paths.extend(compiled.reads)
+        for expr in variant.exprs:
+            paths.extend(expr.reads)
         paths.extend(
             p.path
             for p in self.placeholders
@@ -133,9 +140,8 @@ class Rule:
         """Parameters the rule compares against: its thresholds."""
         names: list[str] = []
         variant = next(iter(self.variants.values()))
-        for compiled in (variant.when, variant.check):
-            if compiled is not None:
-                names.extend(compiled.params)
+        for expr in variant.exprs:
+            names.extend(expr.params)
         names.extend(p.path[7:] for p in self.placeholders if p.path.startswith("params."))
         return tuple(dict.fromkeys(names))
 
@@ -159,16 +165,16 @@ class Example:
 class Invariant:
     """A checked invariant: a property every decided application must have.
 
-    ``holds`` (and ``when``, if given) were compiled like a requirement rule's check, with the
-    extra name ``decision``; ``hoisted`` holds the values they read from the application.
+    ``holds`` (and ``when``, if given) were checked like a requirement rule's check, with the
+    extra name ``decision``; ``values`` holds the always-present paths they read.
     """
 
     id: str
     ruleset: str
     title: Text
-    holds: Compiled
-    when: Compiled | None
-    hoisted: dict[str, tuple[str, str, Ty, bool]]
+    holds: Expr
+    when: Expr | None
+    values: dict[str, Field]
     reference: str | None = None
     other_rules: tuple[str, ...] = ()
     """Texts in the expressions that look like ids of rules in *other* rulesets: the loader cannot

@@ -24,7 +24,7 @@ from bansos_rules.models import Application
 from bansos_rules.registry import Registry
 from bansos_rules.ruleset import schema
 from bansos_rules.ruleset._yaml import Located, Position, load_yaml
-from bansos_rules.ruleset.expr import Compiled, ExprError, Hoister, Scope, compile_expr, suggest
+from bansos_rules.ruleset.expr import ExprError, Locate, Scope, compile_expr, suggest
 from bansos_rules.ruleset.ir import (
     ANY_TYPE,
     CONTEXT_PLACEHOLDERS,
@@ -37,6 +37,7 @@ from bansos_rules.ruleset.ir import (
     Ruleset,
     Variant,
 )
+from bansos_rules.ruleset.tree import Expr, Field
 from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
 from bansos_rules.ruleset.vocabulary import invariant_roots, roots
 
@@ -394,15 +395,15 @@ class _Checker:
                 by_type=by_type,
                 functions=functions,
                 candidate=candidate,
-                param_prefix=f"P_{self.spec.ruleset}__",
+                ruleset=self.spec.ruleset,
             )
-            hoister = Hoister()
-            when = self._expr(r.when, (*base, "when"), scope, hoister, r.id) if r.when else None
-            check = self._expr(r.check, (*base, "check"), scope, hoister, r.id)
+            values: dict[str, Field] = {}
+            when = self._expr(r.when, (*base, "when"), scope, values, r.id) if r.when else None
+            check = self._expr(r.check, (*base, "check"), scope, values, r.id)
             if candidate is candidates[0]:
-                placeholders = self._placeholders(r, base, scope, hoister)
+                placeholders = self._placeholders(r, base, scope, values)
             if check is not None and (r.when is None or when is not None):
-                variants[candidate] = Variant(check, when, dict(hoister.entries))
+                variants[candidate] = Variant(check, when, values)
             if len(self.problems) > before:
                 break
         if len(self.problems) > before:
@@ -431,13 +432,17 @@ class _Checker:
         )
 
     def _expr(
-        self, source: str, path: tuple[Any, ...], scope: Scope, hoister: Hoister, rule: str
-    ) -> Compiled | None:
+        self, source: str, path: tuple[Any, ...], scope: Scope, values: dict[str, Field], rule: str
+    ) -> Expr | None:
+        pos = self.located.where(path)
+        locate = None if pos is None else _locator(self.lines, pos, source)
         try:
-            compiled = compile_expr(source, scope, hoister)
+            compiled = compile_expr(source, scope, locate=locate)
         except ExprError as err:
             self._expr_problem(err, source, path, rule)
             return None
+        for key, node in compiled.values.items():
+            values.setdefault(key, node)
         if compiled.type != BOOL:
             self.diag(
                 "expr-not-bool",
@@ -460,7 +465,7 @@ class _Checker:
         )
 
     def _placeholders(
-        self, r: schema.RuleSpec, base: tuple[Any, ...], scope: Scope, hoister: Hoister
+        self, r: schema.RuleSpec, base: tuple[Any, ...], scope: Scope, values: dict[str, Field]
     ) -> tuple[Placeholder, ...]:
         found: dict[tuple[str, str], Placeholder] = {}
         texts = [("reason", r.reason), ("passed", r.passed)]
@@ -484,9 +489,7 @@ class _Checker:
                 for _literal, name, spec, conversion in parsed:
                     if name is None:
                         continue
-                    problem = self._placeholder_problem(
-                        name, spec or "", conversion, scope, hoister
-                    )
+                    problem = self._placeholder_problem(name, spec or "", conversion, scope, values)
                     if problem:
                         self._placeholder_at(path, getattr(text, lang), name, problem, r.id)
                         continue
@@ -510,7 +513,7 @@ class _Checker:
         self.problems.append(found)
 
     def _placeholder_problem(
-        self, name: str, spec: str, conversion: str | None, scope: Scope, hoister: Hoister
+        self, name: str, spec: str, conversion: str | None, scope: Scope, values: dict[str, Field]
     ) -> tuple[str, str] | None:
         """What is wrong with a placeholder, in Indonesian and English; ``None`` if nothing."""
         if conversion is not None or not _PLACEHOLDER.match(name):
@@ -531,10 +534,12 @@ class _Checker:
                 "business_type or today",
             )
         try:
-            compile_expr(name, scope, hoister)
+            found = compile_expr(name, scope)
         except ExprError as err:
             return render(err.code, "id", **err.args_), render(err.code, "en", **err.args_)
-        if not name.startswith("params.") and name not in hoister.entries:
+        for key, node in found.values.items():
+            values.setdefault(key, node)
+        if not name.startswith("params.") and name not in found.values:
             return (
                 "harus berupa nilai yang selalu ada (bukan di dalam nilai yang bisa kosong)",
                 "must be a value that is always present (not inside an optional value)",
@@ -580,13 +585,13 @@ class _Checker:
                 params=params_type,
                 by_type=by_type,
                 functions=dict(self.registry.functions),
-                param_prefix=f"P_{self.spec.ruleset}__",
+                ruleset=self.spec.ruleset,
             )
-            hoister = Hoister()
+            values: dict[str, Field] = {}
             when = None
             if spec.when is not None:
-                when = self._expr(spec.when, (*base, "when"), scope, hoister, spec.id)
-            holds = self._expr(spec.holds, (*base, "holds"), scope, hoister, spec.id)
+                when = self._expr(spec.when, (*base, "when"), scope, values, spec.id)
+            holds = self._expr(spec.holds, (*base, "holds"), scope, values, spec.id)
             if holds is None or (spec.when is not None and when is None):
                 continue
             result.append(
@@ -596,7 +601,7 @@ class _Checker:
                     title=spec.title,
                     holds=holds,
                     when=when,
-                    hoisted=dict(hoister.entries),
+                    values=values,
                     reference=spec.reference,
                     other_rules=others,
                     line=pos.line if pos else None,
@@ -755,6 +760,46 @@ def _in_scalar(
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _locator(lines: list[str], pos: Position, source: str) -> Locate:
+    """Where each place of the expression ``source`` (the YAML scalar at ``pos``) is in the file.
+
+    The same walk as :func:`_in_scalar`, done once for the whole expression: the file position of
+    every non-blank character, and for each row of the expression the count of non-blank
+    characters before it.
+    """
+    text = source.strip()
+    rows = _LINE_BREAK.split(text)
+    before = [0]
+    for row in rows:
+        before.append(before[-1] + sum(not c.isspace() for c in row))
+    total = before[-1]
+    if pos.style in ("|", ">"):
+        first, start = pos.line, 0
+    else:
+        first, start = pos.line - 1, pos.column - 1 + (pos.style in ("'", '"'))
+    places: list[tuple[int, int]] = []
+    for r in range(first, len(lines)):
+        if len(places) >= total:
+            break
+        row_text = lines[r]
+        for c in range(start if r == first else 0, len(row_text)):
+            if not row_text[c].isspace():
+                places.append((r + 1, c + 1))
+                if len(places) >= total:
+                    break
+
+    def locate(lineno: int, col: int) -> tuple[int, int]:
+        if not 0 < lineno <= len(rows) or not places:
+            return pos.line, pos.column
+        skip = before[lineno - 1] + sum(not c.isspace() for c in rows[lineno - 1][:col])
+        if skip >= len(places):
+            line, column = places[-1]
+            return line, column + 1
+        return places[skip]
+
+    return locate
 
 
 def _period_text(p: Period) -> str:

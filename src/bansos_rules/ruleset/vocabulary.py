@@ -103,18 +103,18 @@ expose_property(BusinessPlan, "total", INT, "Value of all items, rupiah.")
 expose_property(BusinessPlan, "has_cash_item", BOOL, "Some line is cash.")
 
 
-def roots(business_types: Iterable[str], *, with_fit: bool) -> dict[str, tuple[Ty, str]]:
-    """The top-level names of an expression, with their type and the Python code that holds them."""
-    result: dict[str, tuple[Ty, str]] = {
-        "applicant": (model_type(Beneficiary), "A"),
-        "household": (model_type(Household), "H"),
-        "plan": (model_type(BusinessPlan), "PL"),
-        "application": (model_type(Application), "APP"),
-        "today": (DATE, "TODAY"),
-        "business_type": (Prim("str", frozenset(business_types)), "BT"),
+def roots(business_types: Iterable[str], *, with_fit: bool) -> dict[str, Ty]:
+    """The top-level names of an expression, with their type."""
+    result: dict[str, Ty] = {
+        "applicant": model_type(Beneficiary),
+        "household": model_type(Household),
+        "plan": model_type(BusinessPlan),
+        "application": model_type(Application),
+        "today": DATE,
+        "business_type": Prim("str", frozenset(business_types)),
     }
     if with_fit:
-        result["fit"] = (FIT, "FIT")
+        result["fit"] = FIT
     return result
 
 
@@ -159,8 +159,8 @@ def decision_type(rule_ids: Iterable[str], agencies: Iterable[str]) -> Obj:
 
 def invariant_roots(
     business_types: Iterable[str], rule_ids: Iterable[str], agencies: Iterable[str]
-) -> dict[str, tuple[Ty, str]]:
+) -> dict[str, Ty]:
     """The top-level names of an invariant's expressions: a requirement rule's, and ``decision``."""
     result = roots(business_types, with_fit=True)
-    result["decision"] = (decision_type(rule_ids, agencies), "DEC")
+    result["decision"] = decision_type(rule_ids, agencies)
     return result
