@@ -7,7 +7,12 @@
     │   └── UnknownBusinessTypeError   the plan names a business type no plugin registered
     ├── RulesetError               ruleset files cannot be used (every problem, with file:line:col)
     ├── PluginError                a plugin failed to load, or a hook raised (names plugin and hook)
-    └── EngineUnavailableError     the engine asked for is not installed or cannot run here
+    ├── EngineUnavailableError     the engine asked for is not installed or cannot run here
+    ├── UsageError                 a function was given an argument it cannot use (a ValueError)
+    ├── DiffSourceError            `diff`: a side is neither ruleset files nor a git revision
+    │                              (bansos_rules.diff; also an UnreadableInput)
+    └── StrategyArgumentError      a strategy was given a bad argument (bansos_rules.testing; also
+                                   hypothesis's InvalidArgument)
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = [
     "PluginError",
     "RulesetError",
     "UnknownBusinessTypeError",
+    "UsageError",
 ]
 
 
@@ -129,6 +135,10 @@ class PluginError(BansosRulesError):
 
 class EngineUnavailableError(BansosRulesError):
     """The engine asked for is not registered, not installed, or cannot run on this interpreter."""
+
+
+class UsageError(BansosRulesError, ValueError):
+    """A function was given an argument it cannot use; the message names it and why."""
 
 
 def path_of(source: str | Path) -> str:

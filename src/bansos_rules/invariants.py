@@ -2,8 +2,9 @@
 
 An invariant (the ``invariants:`` list of a ruleset file) is a property every decision must have,
 such as "approved aid never exceeds the maximum in force". :func:`check_invariants` decides a few
-hundred applications drawn by :mod:`bansos_rules.testing` (any applicant, eligible ones, plans
-next to the aid caps, plans with a cash line) on dates across the parameters' periods, and judges
+hundred applications of a :class:`bansos_rules.testing.Population` (plans next to the aid caps,
+any applicant, eligible ones, plans with a cash line, ineligible applicants) on dates across the
+parameters' periods, and judges
 every invariant on each decision. When one does not hold, hypothesis looks for the *smallest*
 application that breaks it, and the result carries it as a worked example ready to paste into the
 ruleset file.
@@ -17,34 +18,35 @@ Uses hypothesis, a dependency of the package.
 from __future__ import annotations
 
 import random
-import textwrap
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from bansos_rules.decision import Decision, RuleError
-from bansos_rules.engines._python import Emitter
-from bansos_rules.errors import RulesetError
+from bansos_rules.errors import RulesetError, UsageError
 from bansos_rules.messages import render
-from bansos_rules.models import Application, BusinessPlan
-from bansos_rules.ruleset.expr import suggest
+from bansos_rules.models import Application
+from bansos_rules.ruleset.expr import param_code, suggest
 from bansos_rules.ruleset.ir import Invariant, Ruleset, for_business_type
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore
+from bansos_rules.testing.population import DEFAULT_SEED, Case, Population, example_yaml
 
 if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
-
     from bansos_rules.book import RuleBook
 
 __all__ = ["InvariantResult", "check_invariants", "dates_to_try", "example_snippet"]
 
-_SEED = 20250601
-"""The seed of a derandomized search (any fixed number would do)."""
+_BUILTINS: Mapping[str, Any] = {
+    "len": len,
+    "any": any,
+    "all": all,
+    "sum": sum,
+    "min": min,
+    "max": max,
+    "abs": abs,
+}
 
 _SHRINK_DRAWS = 60
 """How many applications shrinking may draw once a counterexample is found. Drawing one takes tens
@@ -54,9 +56,6 @@ draws rather than time keeps the result the same on every machine."""
 
 _SHRINK_SECONDS = 30.0
 """A safety net on the time spent shrinking one counterexample, should drawing be very slow."""
-
-Case = tuple[date, Application]
-"""A generated test case: the date the rules are applied for, and the application."""
 
 
 @dataclass(frozen=True)
@@ -97,27 +96,31 @@ def check_invariants(
     max_examples: int = 200,
     engine: str = "native",
     derandomize: bool = True,
+    population: Population | None = None,
 ) -> list[InvariantResult]:
     """Test every invariant of every ruleset in ``book`` on generated applications.
 
-    The applications come in four kinds (see :func:`_strategies`), each drawn in its own search
-    with a quarter of ``max_examples``. Each application is decided once and every invariant
-    judged on the decision; for an invariant that fails, the search where it failed is run again
-    on its own so that hypothesis can shrink the application to a minimal counterexample.
+    The applications are ``max_examples`` cases of ``population`` (see
+    :class:`bansos_rules.testing.Population`: eligible applicants near the caps, any applicant,
+    eligible ones, plans with a cash line, ineligible applicants). Each is decided once and every
+    invariant judged on the decision; for an invariant that fails, the search of the kind where it
+    failed is run again so that hypothesis can shrink the application to a minimal
+    counterexample.
 
     :param book: the rule book whose rulesets' invariants to test.
     :param max_examples: how many applications to decide (all kinds together).
     :param engine: the engine that decides them.
     :param derandomize: draw the same applications on every run (the default); ``False`` draws
         new ones each time.
+    :param population: the population to draw from (default: ``book``'s on
+        :func:`dates_to_try`, seeded unless ``derandomize`` is false); a population already
+        drawn for ``max_examples`` is not drawn again.
     :returns: one result per invariant, in ruleset and file order.
-    :raises ImportError: when hypothesis is not installed.
-    :raises ValueError: when ``max_examples`` is below 1, or there is no date on which the rules
+    :raises UsageError: when ``max_examples`` is below 1, or there is no date on which the rules
         can be applied.
     """
-    find, no_such_example, settings = _hypothesis()
     if max_examples < 1:
-        raise ValueError("max_examples must be at least 1")
+        raise UsageError("max_examples must be at least 1")
     judges: list[_Judge] = []
     results: dict[str, InvariantResult] = {}
     requirement_ids = {rule.id for rule in book.layout.rules}
@@ -136,48 +139,15 @@ def check_invariants(
             else:
                 judges.append(_Judge(inv, rs, book))
     if judges:
-        shrinking: list[_Breaks] = []  # the search being shrunk, if any
-        kinds = [_counted(k, shrinking) for k in _strategies(book, dates_to_try(book))]
-        # Each kind of application gets its share of the examples: left to one search, hypothesis
-        # dwells on a few kinds and some invariants would hardly ever be relevant.
-        shares = [
-            max_examples // len(kinds) + (i < max_examples % len(kinds)) for i in range(len(kinds))
-        ]
-        seed = _SEED if derandomize else random.SystemRandom().getrandbits(64)
-
-        def search(kind: int, condition: Callable[[Case], bool]) -> Case | None:
-            if isinstance(condition, _Breaks):
-                shrinking[:] = [condition]
-            try:
-                found: Case = find(
-                    kinds[kind],
-                    condition,
-                    settings=settings(shares[kind]),
-                    random=random.Random(seed + kind),
-                )
-            except no_such_example:
-                return None
-            except _Enough:
-                return getattr(condition, "best", None)
-            finally:
-                shrinking.clear()
-            return found
-
-        for kind, share in enumerate(shares):
-            if not share:
-                continue
-
-            def survey(case: Case, kind: int = kind) -> bool:
-                on, app = case
-                decision = book.evaluate(app, on=on, engine=engine)
-                view = _DecisionView(decision)
-                for judge in judges:
-                    judge.observe(kind, case, view)
-                return False  # never "found": decide all of this kind's share
-
-            search(kind, survey)
+        if population is None:
+            seed = DEFAULT_SEED if derandomize else random.SystemRandom().getrandbits(64)
+            population = Population(book, dates=dates_to_try(book), seed=seed)
+        for case in population.draw(max_examples):
+            view = _DecisionView(book.evaluate(case.application, on=case.on, engine=engine))
+            for judge in judges:
+                judge.observe(case, view)
         for judge in judges:
-            results[judge.invariant.id] = judge.result(book, engine, search)
+            results[judge.invariant.id] = judge.result(book, engine, population, max_examples)
     return [results[inv.id] for rs in book.rulesets for inv in rs.invariants]
 
 
@@ -188,7 +158,7 @@ def dates_to_try(book: RuleBook) -> list[date]:
     and 1 June 2025 (the strategies' reference date), keeping only the days on which the rules
     can be applied (every parameter a rule uses has a value in force).
 
-    :raises ValueError: when there is no such day.
+    :raises UsageError: when there is no such day.
     """
     candidates = {date(2025, 6, 1)}
     for rs in book.rulesets:
@@ -206,75 +176,8 @@ def dates_to_try(book: RuleBook) -> list[date]:
             continue
         usable.append(day)
     if not usable:
-        raise ValueError("there is no date on which every parameter the rules use is in force")
+        raise UsageError("there is no date on which every parameter the rules use is in force")
     return usable
-
-
-# ---------------------------------------------------------------------------------------------
-# hypothesis
-
-
-def _hypothesis() -> tuple[Any, type[Exception], Callable[[int], Any]]:
-    """``find``, ``NoSuchExample`` and a settings factory, or a clear error without hypothesis."""
-    try:
-        from hypothesis import HealthCheck, Phase, Verbosity, find
-        from hypothesis import settings as Settings
-        from hypothesis.errors import NoSuchExample
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "checking invariants needs hypothesis: pip install hypothesis", name="hypothesis"
-        ) from exc
-
-    def settings(max_examples: int) -> Any:
-        return Settings(
-            max_examples=max_examples,
-            database=None,
-            deadline=None,
-            derandomize=False,  # the seed is given explicitly, so both searches see the same data
-            phases=(Phase.generate, Phase.shrink),
-            suppress_health_check=list(HealthCheck),
-            verbosity=Verbosity.quiet,
-            print_blob=False,
-        )
-
-    return find, NoSuchExample, settings
-
-
-def _strategies(book: RuleBook, dates: Sequence[date]) -> list[SearchStrategy[Case]]:
-    """The kinds of applications to try, each on any of ``dates``, following ``book``'s figures.
-
-    Plans within Rp50,000 of the aid caps in force from eligible applicants (most approvals come
-    from here), any applicant (mostly rejected), eligible applicants (approved, or reviewed for a
-    missing bank account or a poor fit), and plans that may hold a cash line; households with any
-    living conditions, so referrals come up in every kind.
-    """
-    from hypothesis import strategies as st
-
-    from bansos_rules.testing import applications, business_plans
-
-    def on_any_date(kind: Callable[[date], SearchStrategy[Application]]) -> SearchStrategy[Case]:
-        by_date = {on: st.tuples(st.just(on), kind(on)) for on in dates}
-        return st.sampled_from(list(dates)).flatmap(by_date.__getitem__)
-
-    def with_cash_line(on: date) -> SearchStrategy[Application]:
-        plans: dict[tuple[str, str], SearchStrategy[BusinessPlan]] = {}
-
-        def replace_plan(app: Application) -> SearchStrategy[Application]:
-            key = (app.plan.business_type, app.applicant.regency)
-            if key not in plans:
-                plans[key] = business_plans(
-                    business_type=key[0], allow_cash=True, regency=key[1], book=book, on=on
-                )
-            return plans[key].map(lambda plan: app.model_copy(update={"plan": plan}))
-
-        return applications(eligible=True, on=on, book=book).flatmap(replace_plan)
-
-    return [
-        on_any_date(lambda on: applications(eligible=True, near_cap=True, on=on, book=book)),
-        on_any_date(lambda on: applications(on=on, book=book)),
-        on_any_date(lambda on: applications(eligible=True, on=on, book=book)),
-        on_any_date(with_cash_line),
-    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,61 +229,6 @@ class _Broken(Exception):
     """An invariant could not be judged on one case (the message says why)."""
 
 
-class _Enough(BaseException):
-    """Ends shrinking when its budget is spent.
-
-    A :class:`BaseException`, like :class:`KeyboardInterrupt`, so that hypothesis lets it through
-    instead of treating it as a failure of the condition.
-    """
-
-
-class _Breaks:
-    """The condition hypothesis shrinks on: the case breaks the invariant. Keeps the smallest."""
-
-    def __init__(self, judge: _Judge, book: RuleBook, engine: str) -> None:
-        self.judge = judge
-        self.book = book
-        self.engine = engine
-        self.best: Case | None = None
-        self.draws = 0
-        self.deadline = 0.0
-
-    def drawing(self) -> None:
-        """Count one draw (hypothesis starts drawing more cases than reach the condition)."""
-        if self.best is not None:
-            self.draws += 1
-
-    def __call__(self, case: Case) -> bool:
-        # Ended here, not while drawing: hypothesis checks that drawing behaves the same each time.
-        if self.best is not None and (
-            self.draws > _SHRINK_DRAWS or time.monotonic() > self.deadline
-        ):
-            raise _Enough
-        on, app = case
-        decision = self.book.evaluate(app, on=on, engine=self.engine)
-        if not self.judge.breaks(case, _DecisionView(decision)):
-            return False
-        if self.best is None:
-            self.deadline = time.monotonic() + _SHRINK_SECONDS
-        # Hypothesis only tries cases smaller than the smallest it has: the latest is the best.
-        self.best = case
-        return True
-
-
-def _counted(strategy: SearchStrategy[Case], shrinking: list[_Breaks]) -> SearchStrategy[Case]:
-    """``strategy``, telling the search being shrunk (if any) before each draw."""
-    from hypothesis import strategies as st
-
-    @st.composite
-    def counted(draw: st.DrawFn) -> Case:
-        for search in shrinking:
-            search.drawing()
-        return draw(strategy)
-
-    result: SearchStrategy[Case] = counted()
-    return result
-
-
 class _Judge:
     """One invariant compiled into a function, and what it saw on the survey."""
 
@@ -390,38 +238,35 @@ class _Judge:
         self.params = invariant.params
         self.tried = 0
         self.relevant = 0
-        self.first: tuple[int, Case] | None = None
-        emitter = Emitter(
-            values={path: f"_v{i}" for i, path in enumerate(invariant.values)},
-            params={(ruleset.id, name, None): f"_p{i}" for i, name in enumerate(self.params)},
-            functions={name: fn.impl for name, fn in book.registry.functions.items()},
-            helpers=RUNTIME_HELPERS,
-        )
+        self.first: Case | None = None
+        prefix = f"P_{ruleset.id}__"
         lines = [
-            "def _judge(_app, _today, _dec, _fit, _pv):",
-            "    _a = _app.applicant",
-            "    _h = _app.household",
-            "    _pl = _app.plan",
-            "    _bt = _pl.business_type",
+            "def judge(APP, TODAY, DEC, FIT, PV):",
+            "    A = APP.applicant",
+            "    H = APP.household",
+            "    PL = APP.plan",
+            "    BT = PL.business_type",
         ]
-        for i in range(len(self.params)):
-            lines.append(f"    _p{i} = _pv[{i}]")
-        for path, node in invariant.values.items():
-            lines.append(f"    {emitter.values[path]} = {emitter.define(node)}")
+        for i, name in enumerate(self.params):
+            lines.append(f"    {param_code(name, False, None, prefix)} = PV[{i}]")
+        for local, code, _ty, _after_fit in invariant.hoisted.values():
+            lines.append(f"    {local} = {code}")
         if invariant.when is not None:
-            lines += [f"    if not {emitter.expr(invariant.when.tree)}:", "        return None"]
-        lines.append(f"    return {emitter.expr(invariant.holds.tree)}")
+            lines += [f"    if not {invariant.when.code}:", "        return None"]
+        lines.append(f"    return {invariant.holds.code}")
+        namespace: dict[str, Any] = {"__builtins__": _BUILTINS, **RUNTIME_HELPERS}
+        for name, fn in book.registry.functions.items():
+            namespace["F_" + name] = fn.impl
         source = "\n".join(lines) + "\n"
-        namespace = emitter.namespace
         exec(compile(source, f"<invariant {invariant.id}>", "exec"), namespace)
-        self._fn: Callable[..., bool | None] = namespace["_judge"]
+        self._fn: Callable[..., bool | None] = namespace["judge"]
 
     def verdict(self, case: Case, view: _DecisionView) -> bool | None:
         """True when the invariant holds, False when not, None when ``when`` is false.
 
         :raises _Broken: when it cannot be judged.
         """
-        on, app = case
+        on, app = case.on, case.application
         values = []
         bt = app.plan.business_type
         for name in self.params:
@@ -451,8 +296,8 @@ class _Judge:
         except _Broken:
             return True
 
-    def observe(self, kind: int, case: Case, view: _DecisionView) -> None:
-        """Judge one surveyed case (of the ``kind``-th kind) and count it."""
+    def observe(self, case: Case, view: _DecisionView) -> None:
+        """Judge one surveyed case and count it."""
         self.tried += 1
         try:
             verdict = self.verdict(case, view)
@@ -463,13 +308,10 @@ class _Judge:
             if verdict is not None:
                 self.relevant += 1
         if verdict is False and self.first is None:
-            self.first = (kind, case)
+            self.first = case
 
     def result(
-        self,
-        book: RuleBook,
-        engine: str,
-        search: Callable[[int, Callable[[Case], bool]], Case | None],
+        self, book: RuleBook, engine: str, population: Population, count: int
     ) -> InvariantResult:
         """The result, shrinking a counterexample when the survey found one."""
         inv = self.invariant
@@ -478,14 +320,25 @@ class _Judge:
                 inv, True, self.tried, self.relevant, None, None, None, None, None
             )
 
+        def breaks(case: Case) -> bool:
+            decision = book.evaluate(case.application, on=case.on, engine=engine)
+            return self.breaks(case, _DecisionView(decision))
+
         # The same seed and data as the survey: the search meets the same counterexample first,
         # then shrinks it. Should it somehow not, the survey's own case is reported as found.
-        kind, first = self.first
-        on, app = search(kind, _Breaks(self, book, engine)) or first
+        found = population.shrink(
+            self.first.kind,
+            breaks,
+            count=count,
+            max_draws=_SHRINK_DRAWS,
+            seconds=_SHRINK_SECONDS,
+        )
+        case = found or self.first
+        on, app = case.on, case.application
         decision = book.evaluate(app, on=on, engine=engine)
         error = None
         try:
-            self.verdict((on, app), _DecisionView(decision))
+            self.verdict(case, _DecisionView(decision))
         except _Broken as exc:
             error = str(exc)
         snippet = example_snippet(inv, app, on, decision)
@@ -519,42 +372,13 @@ def example_snippet(
     if failed:
         expect["failed"] = failed
     expect["referrals"] = sorted(r.agency for r in decision.referrals)
-    item = {
-        "name": f"Contoh penyangkal invarian {invariant.id}",
-        "on": on,
-        "given": _plain(application.model_dump(exclude_defaults=True)),
-        "expect": expect,
-    }
-    body = yaml.dump(
-        [item],
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=None,
-        width=96,
+    return example_yaml(
+        f"Contoh penyangkal invarian {invariant.id}",
+        on,
+        application.model_dump(exclude_defaults=True),
+        expect,
+        comments=(
+            f"Melanggar invarian {invariant.id}: {invariant.title.id}",
+            f"Breaks invariant {invariant.id}: {invariant.title.en}",
+        ),
     )
-    # PyYAML quotes the key 'on' (a boolean in YAML 1.1); ruleset files write it plain.
-    body = body.replace("\n  'on': ", "\n  on: ", 1)
-    title_id = " ".join(invariant.title.id.split())
-    title_en = " ".join(invariant.title.en.split())
-    comments = (
-        f"# Melanggar invarian {invariant.id}: {title_id}\n"
-        f"# Breaks invariant {invariant.id}: {title_en}\n"
-    )
-    return textwrap.indent(comments + body, "  ")
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes every value in full: no ``&anchor`` / ``*alias`` for a date that appears twice."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with tuples as lists, which YAML can write."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value

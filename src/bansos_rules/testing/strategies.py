@@ -11,7 +11,8 @@ Use them in your own property tests::
 Every strategy builds valid models (they never fail pydantic validation) and draws data that looks
 like the real thing: Kemendagri regency codes, NIKs that agree with the stated birth date and sex,
 Indonesian names, item names and prices in rupiah. Arguments are keyword-only and a bad argument
-raises :class:`hypothesis.errors.InvalidArgument` when the strategy is created.
+raises :class:`StrategyArgumentError` (a :class:`hypothesis.errors.InvalidArgument` and a
+:class:`~bansos_rules.errors.BansosRulesError`) when the strategy is created.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from bansos_rules.errors import BansosRulesError
 from bansos_rules.models import (
     Application,
     Assets,
@@ -39,7 +41,6 @@ from bansos_rules.models import (
     PlanItem,
     PriorAid,
 )
-from bansos_rules.plugins import business_types as _builtin_business_types
 from bansos_rules.ruleset.vocabulary import age_on
 from bansos_rules.types import Occupation, Sex
 
@@ -56,6 +57,7 @@ __all__ = [
     "KALTIM_REGENCIES",
     "SKILLS",
     "Figures",
+    "StrategyArgumentError",
     "applications",
     "beneficiaries",
     "business_plans",
@@ -66,6 +68,11 @@ __all__ = [
     "niks",
     "plan_items",
 ]
+
+
+class StrategyArgumentError(BansosRulesError, InvalidArgument):
+    """A strategy was given an argument it cannot use (says which, and what it must be)."""
+
 
 # --------------------------------------------------------------------------------------------
 # Reference data
@@ -111,8 +118,15 @@ _DISTRICTS: dict[str, tuple[str, ...]] = {
     "6474": ("Bontang Utara", "Bontang Selatan", "Bontang Barat"),
 }
 
-BUSINESS_TYPES: tuple[str, ...] = tuple(bt.code for bt in _builtin_business_types.BUSINESS_TYPES)
-"""The six business types of the 2025 round (those of the built-in plugin)."""
+BUSINESS_TYPES: tuple[str, ...] = (
+    "food",
+    "drinks",
+    "fried_snacks",
+    "chicken_farming",
+    "cake_making",
+    "workshop",
+)
+"""The six business types of the 2025 round (those the built-in plugin registers)."""
 
 ITEM_CATEGORIES: dict[str, tuple[str, ...]] = {
     "food": ("equipment", "raw_material", "packaging"),
@@ -382,7 +396,7 @@ def figures(book: RuleBook, *, on: date | None = None) -> Figures:
 
     :param book: a :class:`~bansos_rules.RuleBook` from :func:`~bansos_rules.load_rules`.
     :param on: the date whose parameter values apply; defaults to 1 June 2025.
-    :raises InvalidArgument: when a parameter has a value of the wrong kind, or a rule needs a
+    :raises StrategyArgumentError: when a parameter has a value of the wrong kind, or a rule needs a
         parameter that is not in force on ``on``.
     """
     from bansos_rules.errors import RulesetError
@@ -391,7 +405,7 @@ def figures(book: RuleBook, *, on: date | None = None) -> Figures:
     try:
         resolved = book.layout.params_on(ref)
     except RulesetError as exc:
-        raise InvalidArgument(f"the book's rules are not in force on {ref}: {exc}") from exc
+        raise StrategyArgumentError(f"the book's rules are not in force on {ref}: {exc}") from exc
     values: dict[str, Any] = {}
     for rs in book.rulesets:
         for name in rs.parameters:
@@ -404,7 +418,9 @@ def figures(book: RuleBook, *, on: date | None = None) -> Figures:
         if value is None:
             return default
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise InvalidArgument(f"parameter {name!r} on {ref} is {value!r}, not a whole number")
+            raise StrategyArgumentError(
+                f"parameter {name!r} on {ref} is {value!r}, not a whole number"
+            )
         return value
 
     def words(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -412,7 +428,9 @@ def figures(book: RuleBook, *, on: date | None = None) -> Figures:
         if value is None:
             return default
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise InvalidArgument(f"parameter {name!r} on {ref} is {value!r}, not a list of text")
+            raise StrategyArgumentError(
+                f"parameter {name!r} on {ref} is {value!r}, not a list of text"
+            )
         return tuple(value)
 
     def by_type(
@@ -424,7 +442,9 @@ def figures(book: RuleBook, *, on: date | None = None) -> Figures:
         if not isinstance(value, Mapping) or not all(
             isinstance(v, list | tuple) for v in value.values()
         ):
-            raise InvalidArgument(f"parameter {name!r} on {ref} is {value!r}, not lists by type")
+            raise StrategyArgumentError(
+                f"parameter {name!r} on {ref} is {value!r}, not lists by type"
+            )
         return tuple((str(k), tuple(str(x) for x in v)) for k, v in value.items())
 
     occupations = typing.get_args(Occupation)
@@ -456,7 +476,7 @@ def _figures_of(book: object, on: date) -> Figures:
     from bansos_rules.book import RuleBook
 
     if not isinstance(book, RuleBook):
-        raise InvalidArgument(f"book={book!r} must be a RuleBook (from load_rules) or None")
+        raise StrategyArgumentError(f"book={book!r} must be a RuleBook (from load_rules) or None")
     return _book_figures(book, on)
 
 
@@ -481,7 +501,7 @@ def _check_regency(regency: object, name: str = "regency") -> str | None:
         or regency[:2] == "00"
         or regency[2:] == "00"
     ):
-        raise InvalidArgument(
+        raise StrategyArgumentError(
             f"{name}={regency!r} must be a four-digit Kemendagri regency code such as '6472'"
         )
     return regency
@@ -491,7 +511,7 @@ def _check_date(value: object, name: str) -> date | None:
     if value is None:
         return None
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidArgument(f"{name}={value!r} must be a datetime.date (not a datetime)")
+        raise StrategyArgumentError(f"{name}={value!r} must be a datetime.date (not a datetime)")
     return value
 
 
@@ -500,7 +520,7 @@ def _check_on(on: object) -> date:
     if checked is None:
         return DEFAULT_REFERENCE_DATE
     if not 2000 <= checked.year <= 2099:
-        raise InvalidArgument(f"on={on!r} must be a date in the years 2000-2099")
+        raise StrategyArgumentError(f"on={on!r} must be a date in the years 2000-2099")
     return checked
 
 
@@ -511,7 +531,7 @@ def _check_sex(sex: object) -> Sex | None:
         return "male"
     if sex == "female":
         return "female"
-    raise InvalidArgument(f"sex={sex!r} must be 'male', 'female' or None")
+    raise StrategyArgumentError(f"sex={sex!r} must be 'male', 'female' or None")
 
 
 def _check_bool(value: object, name: str, *, optional: bool) -> None:
@@ -519,7 +539,7 @@ def _check_bool(value: object, name: str, *, optional: bool) -> None:
         return
     if not isinstance(value, bool):
         allowed = "True, False or None" if optional else "True or False"
-        raise InvalidArgument(f"{name}={value!r} must be {allowed}")
+        raise StrategyArgumentError(f"{name}={value!r} must be {allowed}")
 
 
 def _check_range(value: object, name: str, *, low: int, high: int) -> tuple[int, int]:
@@ -528,10 +548,10 @@ def _check_range(value: object, name: str, *, low: int, high: int) -> tuple[int,
         or len(value) != 2
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     ):
-        raise InvalidArgument(f"{name}={value!r} must be a pair of integers (low, high)")
+        raise StrategyArgumentError(f"{name}={value!r} must be a pair of integers (low, high)")
     lo, hi = value
     if not low <= lo <= hi <= high:
-        raise InvalidArgument(f"{name}={value!r} must satisfy {low} <= low <= high <= {high}")
+        raise StrategyArgumentError(f"{name}={value!r} must satisfy {low} <= low <= high <= {high}")
     return lo, hi
 
 
@@ -541,7 +561,7 @@ def _check_business_type(business_type: object, fig: Figures = FIGURES_2025) -> 
     if business_type not in fig.business_types:
         known = ", ".join(fig.business_types)
         hint = "" if fig is not FIGURES_2025 else " (pass book= for types plugins registered)"
-        raise InvalidArgument(
+        raise StrategyArgumentError(
             f"business_type={business_type!r} must be None or one of {known}{hint}"
         )
     assert isinstance(business_type, str)
@@ -999,7 +1019,7 @@ def household_members(
     :param on: reference date for ages; defaults to 1 June 2025.
     """
     if relation is not None and relation not in _RELATIONS:
-        raise InvalidArgument(f"relation={relation!r} must be None or one of {_RELATIONS}")
+        raise StrategyArgumentError(f"relation={relation!r} must be None or one of {_RELATIONS}")
     age_range = _check_range(ages, "ages", low=0, high=110)
     ref = _check_on(on)
     relations: SearchStrategy[_Relation] = (
@@ -1138,7 +1158,7 @@ def households(
         and kk_number.isascii()
         and kk_number.isdigit()
     ):
-        raise InvalidArgument(f"kk_number={kk_number!r} must be a string of 16 digits")
+        raise StrategyArgumentError(f"kk_number={kk_number!r} must be a string of 16 digits")
     _check_bool(adequate, "adequate", optional=True)
     ref = _check_on(on)
     fig = _figures_of(book, ref)
@@ -1479,7 +1499,7 @@ def applications(
     code = _check_regency(regency)
     _check_bool(near_cap, "near_cap", optional=False)
     if near_cap and total_between is not None:
-        raise InvalidArgument("near_cap=True cannot be combined with total_between")
+        raise StrategyArgumentError("near_cap=True cannot be combined with total_between")
     bounds: SearchStrategy[tuple[int, int]]
     if near_cap:
         bounds = _near_cap_bounds(fig.caps)
