@@ -18,17 +18,18 @@ Uses hypothesis, a dependency of the package.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bansos_rules.decision import Decision, RuleError
+from bansos_rules.engines._python import Emitter
 from bansos_rules.errors import RulesetError, UsageError
 from bansos_rules.messages import render
 from bansos_rules.models import Application
-from bansos_rules.ruleset.expr import param_code, suggest
+from bansos_rules.ruleset.expr import suggest
 from bansos_rules.ruleset.ir import Invariant, Ruleset, for_business_type
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore
 from bansos_rules.testing.population import DEFAULT_SEED, Case, Population, example_yaml
@@ -37,16 +38,6 @@ if TYPE_CHECKING:
     from bansos_rules.book import RuleBook
 
 __all__ = ["InvariantResult", "check_invariants", "dates_to_try", "example_snippet"]
-
-_BUILTINS: Mapping[str, Any] = {
-    "len": len,
-    "any": any,
-    "all": all,
-    "sum": sum,
-    "min": min,
-    "max": max,
-    "abs": abs,
-}
 
 _SHRINK_DRAWS = 60
 """How many applications shrinking may draw once a counterexample is found. Drawing one takes tens
@@ -239,27 +230,30 @@ class _Judge:
         self.tried = 0
         self.relevant = 0
         self.first: Case | None = None
-        prefix = f"P_{ruleset.id}__"
+        emitter = Emitter(
+            values={path: f"_v{i}" for i, path in enumerate(invariant.values)},
+            params={(ruleset.id, name, None): f"_p{i}" for i, name in enumerate(self.params)},
+            functions={name: fn.impl for name, fn in book.registry.functions.items()},
+            helpers=RUNTIME_HELPERS,
+        )
         lines = [
-            "def judge(APP, TODAY, DEC, FIT, PV):",
-            "    A = APP.applicant",
-            "    H = APP.household",
-            "    PL = APP.plan",
-            "    BT = PL.business_type",
+            "def _judge(_app, _today, _dec, _fit, _pv):",
+            "    _a = _app.applicant",
+            "    _h = _app.household",
+            "    _pl = _app.plan",
+            "    _bt = _pl.business_type",
         ]
-        for i, name in enumerate(self.params):
-            lines.append(f"    {param_code(name, False, None, prefix)} = PV[{i}]")
-        for local, code, _ty, _after_fit in invariant.hoisted.values():
-            lines.append(f"    {local} = {code}")
+        for i in range(len(self.params)):
+            lines.append(f"    _p{i} = _pv[{i}]")
+        for path, node in invariant.values.items():
+            lines.append(f"    {emitter.values[path]} = {emitter.define(node)}")
         if invariant.when is not None:
-            lines += [f"    if not {invariant.when.code}:", "        return None"]
-        lines.append(f"    return {invariant.holds.code}")
-        namespace: dict[str, Any] = {"__builtins__": _BUILTINS, **RUNTIME_HELPERS}
-        for name, fn in book.registry.functions.items():
-            namespace["F_" + name] = fn.impl
+            lines += [f"    if not {emitter.expr(invariant.when.tree)}:", "        return None"]
+        lines.append(f"    return {emitter.expr(invariant.holds.tree)}")
         source = "\n".join(lines) + "\n"
+        namespace = emitter.namespace
         exec(compile(source, f"<invariant {invariant.id}>", "exec"), namespace)
-        self._fn: Callable[..., bool | None] = namespace["judge"]
+        self._fn: Callable[..., bool | None] = namespace["_judge"]
 
     def verdict(self, case: Case, view: _DecisionView) -> bool | None:
         """True when the invariant holds, False when not, None when ``when`` is false.
