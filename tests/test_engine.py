@@ -249,7 +249,7 @@ def test_rules_over_lists_and_records_show_what_they_read() -> None:
 
 
 def test_explanations_show_records_readably() -> None:
-    from bansos_rules.render import explain
+    from bansos_rules.explain import explain
 
     app = base_application(applicant__prior_aid=[{"program": "kube", "year": 2023}])
     text = explain(builtin_book().evaluate(app, on=ON), lang="en")

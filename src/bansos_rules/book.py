@@ -8,17 +8,17 @@ explained by the same code.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from bansos_rules.decision import Decision, Status, Text
+from bansos_rules.decision import Decision
 from bansos_rules.errors import (
     Diagnostic,
     EngineUnavailableError,
@@ -27,7 +27,11 @@ from bansos_rules.errors import (
     RulesetError,
     UnknownBusinessTypeError,
 )
-from bansos_rules.messages import field_message_id, render
+from bansos_rules.explain import Manifest
+
+# format_value moved to bansos_rules.explain; re-exported for the modules importing it from here.
+from bansos_rules.explain import format_value as format_value
+from bansos_rules.messages import field_message_id
 from bansos_rules.models import Application
 from bansos_rules.registry import Agency, BusinessType, Registry
 from bansos_rules.ruleset.expr import suggest
@@ -114,8 +118,6 @@ class Layout:
     used_params: dict[str, frozenset[str]] = field(init=False)
     digest: str = field(init=False)
     _params: dict[date, ResolvedParams] = field(init=False, repr=False)
-    _messages: dict[tuple[str, Status], _Template] = field(init=False, repr=False)
-    _titles: dict[str, Text] = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -130,7 +132,7 @@ class Layout:
         self.rules = tuple(rules)
         self.scores = tuple(scores)
         self.values = {}
-        self._params, self._messages, self._titles = {}, {}, {}
+        self._params = {}
         for rule in (*self.rules, *(r for r, _ in self.scores)):
             for variant in rule.variants.values():
                 for path, node in variant.values.items():
@@ -178,137 +180,10 @@ class Layout:
                 self._params[on] = found
         return found
 
-    def title(self, rule: Rule) -> Text:
-        """The rule's title as a :class:`~bansos_rules.decision.Text` (built once per rule)."""
-        found = self._titles.get(rule.id)
-        if found is None:
-            found = self._titles[rule.id] = Text(rule.title.id, rule.title.en)
-        return found
-
-    def message(
-        self,
-        rule: Rule,
-        status: Status,
-        values: Mapping[str, Any],
-        thresholds: Mapping[str, Any],
-        business_type: str | None = None,
-        today: date | None = None,
-    ) -> Text:
-        """The message of ``rule`` for ``status``, with its placeholders filled in.
-
-        :param business_type: for a ``{business_type}`` placeholder.
-        :param today: for a ``{today}`` placeholder.
-        """
-        key = (rule.id, status)
-        template = self._messages.get(key)
-        if template is None:
-            template = self._messages[key] = _Template.of(rule, status)
-        if template.constant is not None:
-            return template.constant
-        return template.fill(values, thresholds, {"business_type": business_type, "today": today})
-
-
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)(?::(rupiah))?\}")
-
-
-@dataclass(frozen=True)
-class _Template:
-    """A rule's message for one status, split once into literal text and placeholders."""
-
-    parts: tuple[tuple[tuple[str, str | None, str], ...], ...]
-    constant: Text | None
-    status: Status
-
-    @classmethod
-    def of(cls, rule: Rule, status: Status) -> _Template:
-        if status is Status.FAILED:
-            source = rule.reason
-        elif status is Status.PASSED and rule.passed is not None:
-            source = rule.passed
-        else:
-            source = rule.title
-        parts = tuple(_split(text) for text in (source.id, source.en))
-        constant = None
-        if all(field is None for part in parts for _, field, _ in part):
-            text_id, text_en = ("".join(p[0] for p in part) for part in parts)
-            constant = cls._finish(status, text_id, text_en)
-        return cls(parts, constant, status)
-
-    @staticmethod
-    def _finish(status: Status, text_id: str, text_en: str) -> Text:
-        if status is Status.NOT_APPLICABLE:
-            return Text(text_id + " (tidak berlaku)", text_en + " (not applicable)")
-        if status is Status.ERROR:
-            return Text(
-                render("rule-error", "id", title=text_id), render("rule-error", "en", title=text_en)
-            )
-        return Text(text_id, text_en)
-
-    def fill(
-        self, values: Mapping[str, Any], thresholds: Mapping[str, Any], context: Mapping[str, Any]
-    ) -> Text:
-        if self.constant is not None:
-            return self.constant
-        texts = []
-        for lang, part in zip(("id", "en"), self.parts, strict=True):
-            chunks = []
-            for literal, path, spec in part:
-                chunks.append(literal)
-                if path is not None:
-                    if path.startswith("params."):
-                        value = thresholds.get(path[7:])
-                    elif path in context:
-                        value = context[path]
-                    else:
-                        value = values.get(path)
-                    chunks.append(format_value(value, spec, lang))
-            texts.append("".join(chunks))
-        return self._finish(self.status, texts[0], texts[1])
-
-
-def _split(template: str) -> tuple[tuple[str, str | None, str], ...]:
-    """``(literal, placeholder path or None, format spec)`` pieces of a message template."""
-    pieces: list[tuple[str, str | None, str]] = []
-    last = 0
-    literal = ""
-    for match in _PLACEHOLDER.finditer(template):
-        literal += template[last : match.start()]
-        last = match.end()
-        whole = match.group(0)
-        if whole in ("{{", "}}"):
-            literal += whole[0]
-            continue
-        pieces.append((literal, match.group(1), match.group(2) or ""))
-        literal = ""
-    pieces.append((literal + template[last:], None, ""))
-    return tuple(pieces)
-
-
-def format_value(value: Any, spec: str, lang: str) -> str:
-    """A value as shown in a message: rupiah with the language's digit grouping, yes/no, lists."""
-    if isinstance(value, bool):
-        return ("ya" if value else "tidak") if lang == "id" else ("yes" if value else "no")
-    if isinstance(value, int):
-        if spec != "rupiah" and abs(value) < 10_000:
-            return str(value)  # years, ages, counts: no digit grouping
-        grouped = f"{value:,}"
-        if lang == "id":
-            grouped = grouped.replace(",", ".")
-        return "Rp" + grouped if spec == "rupiah" else grouped
-    if isinstance(value, BaseModel):
-        return ", ".join(
-            f"{name} {format_value(v, spec, lang)}"
-            for name, v in value
-            if v is not None and v != ()
-        )
-    if isinstance(value, tuple | list):
-        separator = "; " if value and isinstance(value[0], BaseModel) else ", "
-        return separator.join(format_value(v, spec, lang) for v in value) or "-"
-    if isinstance(value, date):
-        return value.isoformat()
-    if value is None:
-        return "-"
-    return str(value)
+    @cached_property
+    def manifest(self) -> Manifest:
+        """The texts, references and parameters that explain this layout's decisions."""
+        return Manifest(self)
 
 
 class RuleBook:
@@ -331,6 +206,9 @@ class RuleBook:
             {code: bt for code, (bt, _) in registry.business_types.items()},
             {code: ag for code, (ag, _) in registry.agencies.items()},
         )
+        # Built now so that it is registered by digest while the book lives: decisions
+        # unpickled in this process find their texts.
+        self.manifest = self.layout.manifest
         self._engine_factories = dict(engines)
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()

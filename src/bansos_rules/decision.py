@@ -1,20 +1,20 @@
 """The output: a :class:`Decision` that explains itself.
 
-An engine fills a decision with the raw result of every rule and every value the rules read; the
-explanation (:attr:`Decision.findings`, :attr:`Decision.referrals`,
-:attr:`Decision.recommendations`, :meth:`Decision.to_dict`) is built from those and the rules'
-metadata when asked for. Nothing in it is recomputed from the application, so a decision is a
-faithful record of what the engine saw.
+A decision is a compact record, plain data: what the engine found (the outcome, the raw result of
+every rule and score rule, every value the rules read, the date, the engine) and a handle on the
+manifest of the rules it was made with (:mod:`bansos_rules.explain`), which pickles as the ruleset
+digest. The explanation (:attr:`Decision.findings`, :attr:`Decision.referrals`,
+:attr:`Decision.recommendations`, :meth:`Decision.to_dict`, :meth:`Decision.to_json`) is rendered
+from record and manifest when asked for. Nothing in it is recomputed from the application, so a
+decision is a faithful record of what the engine saw.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic import BaseModel
@@ -24,7 +24,7 @@ from bansos_rules.ruleset.vocabulary import fit_percent
 
 if TYPE_CHECKING:
     from bansos_rules.book import Layout
-    from bansos_rules.ruleset.ir import Rule
+    from bansos_rules.explain import Manifest
 
 __all__ = ["Decision", "Finding", "Outcome", "Recommendation", "Referral", "RuleError", "Status"]
 
@@ -46,15 +46,6 @@ class Status(StrEnum):
     ERROR = "error"
 
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-_new_finding = tuple.__new__
-_STATUS: dict[Any, Status] = {
-    True: Status.PASSED,
-    False: Status.FAILED,
-    None: Status.NOT_APPLICABLE,
-}
-
-
 class RuleError:
     """The result of a rule whose expression raised while it ran (e.g. a division by zero)."""
 
@@ -62,6 +53,27 @@ class RuleError:
 
     def __init__(self, exc: BaseException) -> None:
         self.detail = f"{type(exc).__name__}: {exc}"
+
+    @classmethod
+    def from_detail(cls, detail: str) -> RuleError:
+        """The error of a rule as a decision record wrote it (``"ZeroDivisionError: ..."``)."""
+        error = cls.__new__(cls)
+        error.detail = detail
+        return error
+
+    def __getstate__(self) -> str:
+        return self.detail
+
+    def __setstate__(self, state: str) -> None:
+        self.detail = state
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RuleError):
+            return self.detail == other.detail
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.detail)
 
     def __repr__(self) -> str:
         return f"RuleError({self.detail!r})"
@@ -174,9 +186,15 @@ class Recommendation:
 
 
 class Decision(tuple[Any, ...]):
-    """An immutable decision on one application, with everything needed to explain it.
+    """An immutable decision on one application: a compact record plus its rules' manifest.
 
-    Built by engines through :meth:`build`; read it through its properties.
+    Built by engines through :meth:`build`; read it through its properties. A decision is plain
+    data: it pickles, deep-copies and compares equal. Its manifest pickles as the ruleset digest
+    alone, so a list of decisions carries no texts; a decision unpickled in a process that has
+    loaded rulesets with the same digest explains itself there, and one unpickled elsewhere keeps
+    its record (outcome, aid value, results, values) but raises
+    :class:`~bansos_rules.explain.UnknownDigestError` when asked for an explanation until such
+    rulesets are loaded.
     """
 
     __slots__ = ()
@@ -205,7 +223,7 @@ class Decision(tuple[Any, ...]):
                 aid_value,
                 on,
                 engine,
-                layout,
+                layout.manifest,
                 business_type,
                 plan_total,
                 results,
@@ -213,9 +231,6 @@ class Decision(tuple[Any, ...]):
                 values,
             ),
         )
-
-    def __getnewargs__(self) -> tuple[Any, ...]:  # pragma: no cover - pickling support
-        return tuple(self)
 
     def __repr__(self) -> str:
         return (
@@ -249,9 +264,18 @@ class Decision(tuple[Any, ...]):
         return cast(str, self[4])
 
     @property
+    def manifest(self) -> Manifest:
+        """The texts, references and parameters of the rules the decision was made with.
+
+        :raises UnknownDigestError: for a decision unpickled where no rulesets with its digest
+            are loaded.
+        """
+        return cast("Manifest", self[5].resolve())
+
+    @property
     def layout(self) -> Layout:
-        """The rules the decision was made with."""
-        return cast("Layout", self[5])
+        """The rules the decision was made with (in this process; see :attr:`manifest`)."""
+        return self.manifest.layout
 
     @property
     def business_type(self) -> str:
@@ -266,7 +290,7 @@ class Decision(tuple[Any, ...]):
     @property
     def digest(self) -> str:
         """A digest of the exact content of every ruleset applied (``sha256:…``)."""
-        return self.layout.digest
+        return cast(str, self[5].digest)
 
     @property
     def results(self) -> tuple[bool | RuleError | None, ...]:
@@ -274,14 +298,19 @@ class Decision(tuple[Any, ...]):
         return cast("tuple[bool | RuleError | None, ...]", self[8])
 
     @property
+    def scores(self) -> tuple[bool | RuleError | None, ...]:
+        """The raw result of each score rule for each business type, in the layout's order."""
+        return cast("tuple[bool | RuleError | None, ...]", self[9])
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """Every value the rules read, in the order of :attr:`Manifest.value_paths`."""
+        return cast("tuple[Any, ...]", self[10])
+
+    @property
     def findings(self) -> tuple[Finding, ...]:
         """The finding of every requirement rule, in ruleset order (built on access)."""
-        layout = self.layout
-        bt = self.business_type
-        return tuple(
-            self._finding(rule, result, bt)
-            for rule, result in zip(layout.rules, self[8], strict=True)
-        )
+        return self.manifest.findings(self)
 
     @property
     def failed(self) -> tuple[Finding, ...]:
@@ -291,79 +320,22 @@ class Decision(tuple[Any, ...]):
     @property
     def referrals(self) -> tuple[Referral, ...]:
         """Referrals to other agencies made by failed rules, in rule order."""
-        layout = self.layout
-        bt = self.business_type
-        return self._referrals(
-            self._finding(rule, result, bt)
-            for rule, result in zip(layout.rules, self[8], strict=True)
-            if rule.refer and result is False
-        )
-
-    def _referrals(self, findings: Iterable[Finding]) -> tuple[Referral, ...]:
-        agencies = self.layout.agencies
-        found = []
-        for f in findings:
-            if f.refer and f.status is Status.FAILED:
-                agency = agencies[f.refer]
-                found.append(
-                    Referral(f.refer, Text(agency.name_id, agency.name_en), f.rule_id, f.message)
-                )
-        return tuple(found)
+        return self.manifest.referrals(self)
 
     @property
     def recommendations(self) -> tuple[Recommendation, ...]:
         """Business types ranked by fit score (highest first, then by registration order)."""
-        layout = self.layout
-        by_type: dict[str, list[tuple[Rule, Any]]] = {t: [] for t in layout.business_types}
-        for (rule, candidate), result in zip(layout.scores, self[9], strict=True):
-            by_type[candidate].append((rule, result))
-        recs = []
-        for code, pairs in by_type.items():
-            reasons = tuple(self._finding(rule, result, code) for rule, result in pairs)
-            applicable = [(r, res) for r, res in pairs if res is not None]
-            score = sum(r.points for r, res in applicable if res is True)
-            max_score = sum(r.points for r, _ in applicable)
-            bt = layout.business_types[code]
-            recs.append(
-                Recommendation(code, Text(bt.name_id, bt.name_en), score, max_score, reasons)
-            )
-        order = {code: i for i, code in enumerate(layout.business_types)}
-        recs.sort(key=lambda r: (-r.percent, -r.score, order[r.business_type]))
-        return tuple(recs)
-
-    def _finding(self, rule: Rule, result: Any, business_type: str) -> Finding:
-        layout = self.layout
-        status = (
-            _STATUS.get(result, Status.ERROR) if type(result) is not RuleError else Status.ERROR
-        )
-        read = self[10]
-        values = {path: read[i] for path, i in layout.read_slots[rule.id]}
-        thresholds = (
-            layout.params_on(self[3]).thresholds(rule, business_type) if rule.params else _EMPTY
-        )
-        message = layout.message(rule, status, values, thresholds, business_type, self[3])
-        # tuple.__new__ directly: Finding's generated __new__ costs more than the rest together.
-        return _new_finding(
-            Finding,
-            (
-                rule.id,
-                rule.ruleset,
-                layout.title(rule),
-                status,
-                rule.on_fail,
-                rule.refer,
-                values,
-                thresholds,
-                message,
-                rule.reference,
-                result.detail if isinstance(result, RuleError) else None,
-            ),
-        )
+        return self.manifest.recommendations(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The whole decision and its explanation, JSON-ready, in both languages."""
-        layout = self.layout
-        findings = self.findings
+        manifest = self.manifest
+        findings = manifest.findings(self)
+        referrals = [
+            Referral(f.refer, manifest.agencies[f.refer], f.rule_id, f.message)
+            for f in findings
+            if f.refer and f.status is Status.FAILED
+        ]
         return {
             "application_id": self.application_id,
             "outcome": self.outcome.value,
@@ -372,16 +344,34 @@ class Decision(tuple[Any, ...]):
             "plan_total": self.plan_total,
             "rules_applied_on": self.on.isoformat(),
             "engine": self.engine,
-            "ruleset_digest": layout.digest,
-            "rulesets": [{"id": rs.id, "digest": "sha256:" + rs.digest} for rs in layout.rulesets],
+            "ruleset_digest": manifest.digest,
+            "rulesets": [{"id": rs, "digest": digest} for rs, digest in manifest.rulesets],
             "findings": [f.to_dict() for f in findings],
-            "referrals": [r.to_dict() for r in self._referrals(findings)],
-            "recommendations": [r.to_dict() for r in self.recommendations],
+            "referrals": [r.to_dict() for r in referrals],
+            "recommendations": [r.to_dict() for r in manifest.recommendations(self)],
         }
 
     def to_json(self) -> str:
         """:meth:`to_dict` as compact JSON; the same decision always gives the same bytes."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return self.manifest.to_json(self)
+
+    def to_record(self) -> dict[str, Any]:
+        """The compact decision record, JSON-ready (the schema is in ``docs/cli.md``)."""
+        from bansos_rules.explain import to_record
+
+        return to_record(self)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any], manifest: Manifest) -> Decision:
+        """The decision a record written by :meth:`to_record` describes.
+
+        :param manifest: the manifest of the rulesets the record was made with.
+        :raises UnknownDigestError: when the record's digest is not ``manifest``'s.
+        :raises RecordError: when the record is malformed.
+        """
+        from bansos_rules.explain import from_record
+
+        return from_record(record, manifest)
 
 
 _SCALARS = frozenset({int, str, bool, type(None)})

@@ -47,7 +47,7 @@ class NativeEngine:
             "_D": Decision,
             "_fitof": _fit_function(self.layout),
             "_bytype": for_business_type,
-            "_layout": self.layout,
+            "_layout": self.layout.manifest,
             "_engine": self.name,
             "_APPROVED": Outcome.APPROVED,
             "_REJECTED": Outcome.REJECTED,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bansos_rules.book import format_value
 from bansos_rules.decision import Decision, Finding, Status
+from bansos_rules.explain._format import format_value
 from bansos_rules.messages import Lang, label
 
 __all__ = ["explain"]
@@ -50,9 +50,8 @@ def explain(
     :param name: the applicant's name, shown in the heading.
     :param verbose: also list the rules that passed, with the values they read.
     """
-    layout = decision.layout
-    bt = layout.business_types[decision.business_type]
-    heading = " · ".join(p for p in (decision.application_id, name, bt.name(lang)) if p)
+    bt = decision.manifest.business_types[decision.business_type]
+    heading = " · ".join(p for p in (decision.application_id, name, bt(lang)) if p)
     lines = [f"== {heading} =="]
     outcome = label(decision.outcome.value, lang)
     aid = f"{label('aid_value', lang)}: {_money(decision.aid_value, lang)}"
