@@ -6,15 +6,17 @@ stops a batch, and every record of a file is accounted for.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 import sys
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from pydantic import BaseModel
 
@@ -63,35 +65,58 @@ def detect_format(path: Path) -> str:
 def read_records(
     path: Path, fmt: str | None = None, *, shown: str | None = None
 ) -> Iterator[Record]:
-    """Every record in ``path``, in order.
+    """Every record in ``path``, in order, read as it is consumed.
+
+    The file is streamed: only the current line (JSON Lines, CSV) or the current element of a
+    JSON array is held, so memory does not grow with the number of records.
 
     :param path: the file to read (``-`` reads JSON Lines from standard input).
     :param fmt: ``json``, ``jsonl`` or ``csv``; from the file name when omitted.
     :param shown: the name to show in messages.
-    :raises UnreadableInput: when the file as a whole cannot be read.
+    :raises UnreadableInput: when the file as a whole cannot be read; for a file that turns out
+        to be unreadable part-way (bytes that are not UTF-8, a JSON array that breaks off), after
+        the records before the problem.
     """
     if str(path) == "-":
-        name, fmt, text = "<stdin>", fmt or "jsonl", sys.stdin.read()
+        name, fmt = "<stdin>", fmt or "jsonl"
     else:
         name = shown or str(path)
         fmt = fmt or detect_format(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UnreadableInput(f"{name}: cannot read: {exc}") from exc
-    if fmt == "jsonl":
-        yield from _jsonl(text, name)
-    elif fmt == "json":
-        yield from _json(text, name)
-    elif fmt == "csv":
-        yield from _csv(text, name)
-    else:
+    if fmt not in FORMATS:
         raise UnreadableInput(f"{name}: unknown format {fmt!r}")
+    if str(path) == "-":
+        yield from _parse(sys.stdin, fmt, name)
+        return
+    try:
+        stream = path.open(encoding="utf-8-sig", newline="" if fmt == "csv" else None)
+    except OSError as exc:
+        raise UnreadableInput(f"{name}: cannot read: {exc}") from exc
+    with stream:
+        yield from _parse(stream, fmt, name)
 
 
-def _jsonl(text: str, name: str) -> Iterator[Record]:
+def _parse(stream: TextIO, fmt: str, name: str) -> Iterator[Record]:
+    try:
+        if fmt == "jsonl":
+            yield from _jsonl(_lines(stream), name)
+        elif fmt == "json":
+            yield from _json(stream, name)
+        else:
+            yield from _csv(_lines(stream), name)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableInput(f"{name}: cannot read: {exc}") from exc
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    """The lines of ``stream`` one at a time, split exactly as ``str.splitlines`` splits."""
+    for physical in stream:
+        # A text stream splits at \n, \r and \r\n only; splitlines also at \f, \x1c, \u2028...
+        yield from physical.splitlines() or ("",)
+
+
+def _jsonl(lines: Iterable[str], name: str) -> Iterator[Record]:
     number = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         number += 1
@@ -108,21 +133,133 @@ def _jsonl(text: str, name: str) -> Iterator[Record]:
         yield Record(name, number, lineno, data)
 
 
-def _json(text: str, name: str) -> Iterator[Record]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnreadableInput(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-    items = data if isinstance(data, list) else [data]
-    for number, item in enumerate(items, 1):
-        if not isinstance(item, dict):
-            yield Record(name, number, None, None, "a record must be a JSON object")
+_CHUNK = 1 << 16
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\n\r"
+
+
+class _Buffer:
+    """Text read from a stream, parsed from the front; positions are kept as line and column."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.binary = cast(io.BufferedIOBase, stream.buffer)
+        self.name = name
+        # Bytes as they arrive (read1), so a pipe is parsed as it is written.
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.text = ""
+        self.pos = 0
+        self.line = 1  # line of text[0] in the document
+        self.column = 1  # column of text[0]
+        self.eof = False
+
+    def fill(self) -> bool:
+        """Read more; False at the end of the stream."""
+        if self.eof:
+            return False
+        raw = self.binary.read1(_CHUNK)
+        chunk = self.decoder.decode(raw, final=not raw)
+        if not raw:
+            self.eof = True
+            if not chunk:
+                return False
+        done = self.text[: self.pos]
+        newlines = done.count("\n")
+        if newlines:
+            self.line += newlines
+            self.column = self.pos - done.rfind("\n")
         else:
-            yield Record(name, number, 1 if len(items) == 1 else None, item)
+            self.column += self.pos
+        self.text = self.text[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def skip_space(self) -> str:
+        """The next non-space character (consumed not), or "" at the end."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in _SPACE:
+                self.pos += 1
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.fill():
+                return ""
+
+    def value(self) -> Any:
+        """The JSON value starting here, reading more of the stream as needed."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                if self.fill():
+                    continue
+                raise self.error(exc.msg, exc.pos) from exc
+            at_end = end == len(self.text) and type(value) in (int, float)
+            if at_end and not self.eof and self.fill():
+                continue  # a number may go on in the next chunk: parse it again whole
+            self.pos = end
+            return value
+
+    def error(self, message: str, pos: int | None = None) -> UnreadableInput:
+        at = self.pos if pos is None else pos
+        before = self.text[:at]
+        newlines = before.count("\n")
+        line = self.line + newlines
+        column = at - before.rfind("\n") if newlines else self.column + at
+        return UnreadableInput(f"{self.name}:{line}:{column}: invalid JSON: {message}")
 
 
-def _csv(text: str, name: str) -> Iterator[Record]:
-    reader = csv.DictReader(text.splitlines())
+def _json(stream: TextIO, name: str) -> Iterator[Record]:
+    """The records of one JSON document: an array of objects (streamed) or a single object."""
+    buf = _Buffer(stream, name)
+    first = buf.skip_space()
+    if first == "":
+        raise buf.error("Expecting value")
+    if first != "[":
+        item = buf.value()
+        if buf.skip_space():
+            raise buf.error("Extra data")
+        if isinstance(item, dict):
+            yield Record(name, 1, 1, item)
+        else:
+            yield Record(name, 1, None, None, "a record must be a JSON object")
+        return
+    buf.pos += 1
+    held: Any = _NOTHING
+    number = 0
+    if buf.skip_space() == "]":
+        buf.pos += 1
+    else:
+        while True:
+            if buf.skip_space() == "":
+                raise buf.error("Expecting value")
+            item = buf.value()
+            if held is not _NOTHING:
+                yield _element(name, number, None, held)
+            number += 1
+            held = item
+            following = buf.skip_space()
+            buf.pos += 1
+            if following == "]":
+                break
+            if following != ",":
+                buf.pos -= 1
+                raise buf.error("Expecting ',' delimiter")
+    if buf.skip_space():
+        raise buf.error("Extra data")
+    if held is not _NOTHING:
+        yield _element(name, number, 1 if number == 1 else None, held)
+
+
+_NOTHING = object()
+
+
+def _element(name: str, number: int, line: int | None, item: Any) -> Record:
+    if not isinstance(item, dict):
+        return Record(name, number, None, None, "a record must be a JSON object")
+    return Record(name, number, line, item)
+
+
+def _csv(lines: Iterable[str], name: str) -> Iterator[Record]:
+    reader = csv.DictReader(lines)
     if not reader.fieldnames:
         return
     for number, row in enumerate(reader, 1):

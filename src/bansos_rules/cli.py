@@ -3,6 +3,7 @@
 ::
 
     bansos-rules evaluate FILE...   decide applications (JSON, JSON Lines, CSV)
+    bansos-rules explain RECORDS... explain decision records written by evaluate --format records
     bansos-rules rulesets           list loaded rulesets (and check that they load)
     bansos-rules examples           run the rulesets' worked examples
     bansos-rules check [PATH...]    everything CI checks: lint, examples, invariants, coverage
@@ -36,8 +37,8 @@ from bansos_rules.errors import (
     RulesetError,
     path_of,
 )
+from bansos_rules.explain import RecordError, UnknownDigestError, explain, record_json
 from bansos_rules.messages import Lang, label, render
-from bansos_rules.render import explain
 
 __all__ = ["ExitCode", "main"]
 
@@ -55,6 +56,7 @@ class ExitCode(IntEnum):
     EXAMPLES_FAILED = 7  # some worked examples did not give the decision they expect
     CHECK_FAILED = 8  # `check` found errors (rulesets that do not load keep RULESET_ERROR)
     DECISIONS_CHANGED = 9  # `diff --fail-on-flip`: some decisions change outcome
+    DIGEST_MISMATCH = 10  # `explain`: some records were made with rulesets other than those loaded
 
 
 def _date(text: str) -> date:
@@ -98,11 +100,25 @@ def _parser() -> argparse.ArgumentParser:
         type=_date,
         help="date whose rules apply (default: each application's submitted_on, else today)",
     )
-    ev.add_argument("--format", choices=("text", "jsonl"), default="text", dest="fmt")
+    ev.add_argument(
+        "--format",
+        choices=("text", "jsonl", "records"),
+        default="text",
+        dest="fmt",
+        help="text (default), jsonl (explained decisions) or records (compact decision records)",
+    )
     ev.add_argument("--input-format", choices=("json", "jsonl", "csv"), help="override detection")
     ev.add_argument("--engine", default="native", help="engine to use (default: native)")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list rules that passed")
     ev.add_argument("--output", "-o", type=Path, help="write decisions here instead of stdout")
+
+    xp = sub.add_parser(
+        "explain", parents=[common], help="explain decision records (evaluate --format records)"
+    )
+    xp.add_argument("files", nargs="+", type=Path, metavar="RECORDS", help=".jsonl, or - for stdin")
+    xp.add_argument("--format", choices=("text", "jsonl"), default="text", dest="fmt")
+    xp.add_argument("--verbose", "-v", action="store_true", help="also list rules that passed")
+    xp.add_argument("--output", "-o", type=Path, help="write explanations here instead of stdout")
 
     rs = sub.add_parser("rulesets", parents=[common], help="list loaded rulesets")
     rs.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
@@ -209,6 +225,8 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         return _rulesets(book, args)
     if args.command == "examples":
         return _examples(book, args)
+    if args.command == "explain":
+        return _explain(book, args)
     return _evaluate(book, args)
 
 
@@ -403,12 +421,12 @@ def _diff(args: argparse.Namespace) -> ExitCode:
 
 
 def _records(
-    args: argparse.Namespace, counts: Counter[str]
+    args: argparse.Namespace, counts: Counter[str], fmt: str | None = None
 ) -> Iterator[tuple[str, int, Any, str | None]]:
     """Every record of every input file; a file that cannot be read is reported and skipped."""
     for file in args.files:
         try:
-            for record in read_records(file, args.input_format, shown=path_of(file)):
+            for record in read_records(file, fmt or args.input_format, shown=path_of(file)):
                 yield record.where, record.number, record.data, record.problem
         except UnreadableInput as exc:
             counts["unreadable"] += 1
@@ -460,19 +478,58 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     for kk, ids in approved_by_kk.items():
         if len(ids) > 1:
             print(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)), file=sys.stderr)
-    _summary(counts, lang, sys.stderr if args.fmt == "jsonl" or args.output else sys.stdout)
+    _summary(counts, lang, sys.stderr if args.fmt != "text" or args.output else sys.stdout)
     if counts["unreadable"]:
         return ExitCode.UNREADABLE_INPUT
     return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
 
 
 def _write(
-    out: TextIO, decision: Decision, args: argparse.Namespace, lang: Lang, name: str
+    out: TextIO, decision: Decision, args: argparse.Namespace, lang: Lang, name: str | None
 ) -> None:
     if args.fmt == "jsonl":
         out.write(decision.to_json() + "\n")
+    elif args.fmt == "records":
+        out.write(record_json(decision) + "\n")
     else:
         out.write(explain(decision, lang=lang, name=name, verbose=args.verbose) + "\n\n")
+
+
+def _explain(book: RuleBook, args: argparse.Namespace) -> ExitCode:
+    """Decision records back into explanations, with the manifest of the loaded rulesets."""
+    lang: Lang = args.lang
+    manifest = book.layout.manifest
+    out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    counts: Counter[str] = Counter()
+    try:
+        for where, _number, data, problem in _records(args, counts, "jsonl"):
+            counts["records"] += 1
+            if problem is not None:
+                counts["invalid"] += 1
+                print(f"{where}: {problem}", file=sys.stderr)
+                continue
+            try:
+                decision = Decision.from_record(data, manifest)
+            except UnknownDigestError as exc:
+                counts["invalid"] += 1
+                counts["mismatched"] += 1
+                print(f"{where}: {exc.text(lang)}", file=sys.stderr)
+                continue
+            except RecordError as exc:
+                counts["invalid"] += 1
+                print(f"{where}: {exc.text(lang)}", file=sys.stderr)
+                continue
+            counts[decision.outcome.value] += 1
+            _write(out, decision, args, lang, None)
+    finally:
+        if args.output:
+            out.close()
+    _summary(counts, lang, sys.stderr if args.fmt != "text" or args.output else sys.stdout)
+    if counts["unreadable"]:
+        return ExitCode.UNREADABLE_INPUT
+    if counts["mismatched"]:
+        return ExitCode.DIGEST_MISMATCH
+    return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
 
 
 def _summary(counts: Counter[str], lang: Lang, stream: TextIO) -> None:
