@@ -1,0 +1,118 @@
+"""The ``engines`` step: every engine other than ``native`` decides the generated applications as
+``native`` does."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bansos_rules.check._model import CheckCase, CheckFinding, CheckSection, bilingual
+from bansos_rules.decision import Decision, Text
+from bansos_rules.errors import EngineUnavailableError
+
+if TYPE_CHECKING:
+    from bansos_rules.check._context import Context
+    from bansos_rules.models import Application
+
+_SHOWN_DIFFERENCES = 20  # applications listed for an engine that disagrees; the rest are counted
+
+
+def engines(ctx: Context) -> CheckSection:
+    """A case per engine other than ``native``; skipped with the reason when there is none."""
+    others = [name for name in ctx.book.engines if name != "native"]
+    if not others:
+        return CheckSection("engines", skipped=bilingual("check-only-native"))
+    cases = []
+    for name in others:
+        t0 = time.perf_counter()
+        try:
+            engine = ctx.book.engine(name)
+        except EngineUnavailableError as exc:
+            skipped = bilingual("check-engine-unavailable", engine=name, detail=exc)
+            finding = CheckFinding("engines", "check-engine-unavailable", "warning", skipped)
+            cases.append(CheckCase("engines", name, name, findings=(finding,), skipped=skipped))
+            continue
+        except Exception as exc:  # an engine that cannot compile the rules is an error
+            detail = f"{type(exc).__name__}: {exc}"
+            text = bilingual("check-engine-build", engine=name, detail=detail)
+            finding = CheckFinding("engines", "check-engine-build", "error", text)
+            cases.append(CheckCase("engines", name, name, findings=(finding,)))
+            continue
+        generated = ctx.decided()
+        if isinstance(generated, Text):
+            cases.append(CheckCase("engines", name, name, skipped=generated))
+            continue
+        findings = _compare_engines(
+            name, engine.decide, generated.applications, generated.native, ctx.on
+        )
+        cases.append(
+            CheckCase("engines", name, name, findings=findings, seconds=time.perf_counter() - t0)
+        )
+    return CheckSection("engines", tuple(cases))
+
+
+def _compare_engines(
+    name: str,
+    decide: Callable[[Application, date], Decision],
+    apps: Sequence[Application],
+    native: Sequence[Decision],
+    on: date,
+) -> tuple[CheckFinding, ...]:
+    differences: list[str] = []
+    raised: list[str] = []
+    for index, (app, expected) in enumerate(zip(apps, native, strict=True)):
+        app_id = f"#{index + 1} {app.id}"
+        try:
+            got = decide(app, on)
+        except Exception as exc:  # an engine that raises disagrees; keep comparing the others
+            raised.append(f"{app_id}: {type(exc).__name__}: {exc}")
+            continue
+        diff = decision_differences(expected, got)
+        if diff:
+            differences.append(f"{app_id}: " + "; ".join(diff))
+    findings = []
+    for code, lines in (("check-engine-disagrees", differences), ("check-engine-raised", raised)):
+        if not lines:
+            continue
+        shown = lines[:_SHOWN_DIFFERENCES]
+        if len(lines) > len(shown):
+            shown.append(f"... {len(lines) - len(shown)} more")
+        findings.append(
+            CheckFinding(
+                "engines",
+                code,
+                "error",
+                bilingual(code, engine=name, count=len(lines), total=len(apps)),
+                details=tuple(shown),
+            )
+        )
+    return tuple(findings)
+
+
+def decision_differences(expected: Decision, got: Decision) -> list[str]:
+    """How ``got`` differs from ``expected``: outcome, aid, each rule, referrals, fit ranking."""
+    diff: list[str] = []
+    engines = f"{expected.engine} vs {got.engine}"
+    if expected.outcome != got.outcome:
+        diff.append(f"outcome {expected.outcome.value} vs {got.outcome.value}")
+    if expected.aid_value != got.aid_value:
+        diff.append(f"aid_value {expected.aid_value} vs {got.aid_value}")
+    for a, b in zip(expected.findings, got.findings, strict=True):
+        if a.status != b.status:
+            diff.append(f"{a.rule_id} {a.status.value} vs {b.status.value}")
+    refs_a = [(r.agency, r.rule_id) for r in expected.referrals]
+    refs_b = [(r.agency, r.rule_id) for r in got.referrals]
+    if refs_a != refs_b:
+        diff.append(f"referrals {[a for a, _ in refs_a]} vs {[a for a, _ in refs_b]}")
+    recs_a = {r.business_type: r.score for r in expected.recommendations}
+    recs_b = {r.business_type: r.score for r in got.recommendations}
+    top_a = expected.recommendations[0].business_type if expected.recommendations else None
+    top_b = got.recommendations[0].business_type if got.recommendations else None
+    if top_a != top_b:
+        diff.append(f"top_recommendation {top_a} vs {top_b}")
+    for code, score in recs_a.items():
+        if recs_b.get(code) != score:
+            diff.append(f"fit score {code} {score} vs {recs_b.get(code)}")
+    return [f"{d} ({engines})" for d in diff] if diff else []
