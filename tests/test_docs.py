@@ -1,6 +1,6 @@
 """The documentation keeps up with the code.
 
-- ``docs/ruleset-reference.md`` is exactly what :func:`bansos_rules._reference.generate` prints;
+- ``docs/ruleset-reference.md`` is exactly what :func:`tools.ruleset_reference.generate` prints;
 - every plugin hook is documented in ``docs/developer-guide.md``;
 - every CLI subcommand, option and exit code is documented in ``docs/cli.md``.
 """
@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
+from tools.ruleset_reference import REGENERATE, generate
 
 from bansos_rules import cli, hookspecs
-from bansos_rules._reference import REGENERATE, generate
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -11,7 +11,7 @@ text does not follow makes :func:`generate` raise instead of printing something 
 
 Regenerate the checked-in copy with::
 
-    PYTHONPATH=src python -m bansos_rules._reference > docs/ruleset-reference.md
+    PYTHONPATH=src python tools/ruleset_reference.py > docs/ruleset-reference.md
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from bansos_rules.ruleset.vocabulary import OUTCOMES, decision_type, invariant_r
 
 __all__ = ["generate"]
 
-REGENERATE = "PYTHONPATH=src python -m bansos_rules._reference > docs/ruleset-reference.md"
+REGENERATE = "PYTHONPATH=src python tools/ruleset_reference.py > docs/ruleset-reference.md"
 
 # ---------------------------------------------------------------------------------------------
 # Prose that the code cannot say by itself. Each table is checked against the code's own list of
@@ -310,8 +310,8 @@ def _check_documented(what: str, documented: Iterable[str], actual: Iterable[str
     stale = sorted(set(documented) - set(actual))
     if missing or stale:
         raise RuntimeError(
-            f"bansos_rules._reference: {what} changed in the code "
-            f"(undocumented: {missing}, no longer exist: {stale}); update the text in _reference.py"
+            f"tools/ruleset_reference.py: {what} changed in the code "
+            f"(undocumented: {missing}, no longer exist: {stale}); update the text in this script"
         )
 
 
@@ -417,7 +417,7 @@ def _intro() -> list[str]:
     return [
         "# Ruleset format reference",
         "",
-        "<!-- Generated from the code by `python -m bansos_rules._reference`. Do not edit by hand:",
+        "<!-- Generated from the code by `tools/ruleset_reference.py`. Do not edit by hand:",
         f"     change the code, then run: {REGENERATE} -->",
         "",
         "Everything below is produced from the code that enforces it: the file-format models, the "
@@ -658,7 +658,7 @@ def _invariants_section(registry: Registry) -> list[str]:
     sample_rules = ("<rule ids>",)
     sample_roots = invariant_roots(("<business types>",), sample_rules, registry.agencies)
     if set(sample_roots) - set(roots(("<business types>",), with_fit=True)) != {"decision"}:
-        raise RuntimeError("bansos_rules._reference: invariants gained a name; describe it")
+        raise RuntimeError("tools/ruleset_reference.py: invariants gained a name; describe it")
     decision = decision_type(sample_rules, registry.agencies)
     rows = [
         (
