@@ -7,12 +7,12 @@ that lists them all, never a traceback.
 
 from __future__ import annotations
 
-import ast
 import copy
 import hashlib
 import itertools
 import re
 import string
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -37,7 +37,7 @@ from bansos_rules.ruleset.ir import (
     Ruleset,
     Variant,
 )
-from bansos_rules.ruleset.tree import Expr, Field
+from bansos_rules.ruleset.tree import Const, Expr, Field
 from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
 from bansos_rules.ruleset.vocabulary import invariant_roots, roots
 
@@ -571,17 +571,9 @@ class _Checker:
             # Ids of rules in other rulesets cannot be checked here: accept them, and let the
             # whole book check them (invariants.check_invariants). Ids that look like this
             # ruleset's own are checked now, with a "did you mean".
-            others = tuple(
-                dict.fromkeys(
-                    text
-                    for source in (spec.when, spec.holds)
-                    if source
-                    for text in _dotted_texts(source)
-                    if text.split(".", 1)[0] not in prefixes
-                )
-            )
+            rule_ids = _RuleIds(own, prefixes)
             scope = Scope(
-                roots=invariant_roots(self.types, [*own, *others], self.registry.agencies),
+                roots=invariant_roots(self.types, rule_ids, self.registry.agencies),
                 params=params_type,
                 by_type=by_type,
                 functions=dict(self.registry.functions),
@@ -594,6 +586,17 @@ class _Checker:
             holds = self._expr(spec.holds, (*base, "holds"), scope, values, spec.id)
             if holds is None or (spec.when is not None and when is None):
                 continue
+            others = tuple(
+                dict.fromkeys(
+                    node.value
+                    for expr in (when, holds)
+                    if expr is not None
+                    for node in expr.nodes()
+                    if isinstance(node, Const)
+                    and isinstance(node.value, str)
+                    and rule_ids.foreign(node.value)
+                )
+            )
             result.append(
                 Invariant(
                     id=spec.id,
@@ -683,19 +686,25 @@ class _Checker:
         return tuple(result)
 
 
-def _dotted_texts(source: str) -> list[str]:
-    """Text literals in ``source`` shaped like a rule id (``words.joined.by.dots``)."""
-    try:
-        tree = ast.parse(source.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []  # compile_expr reports it
-    return [
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and _RULE_ID.match(node.value)
-    ]
+class _RuleIds(frozenset[str]):
+    """The requirement rule ids an invariant may name: this ruleset's own, and any text shaped
+    like the id of a rule in another ruleset (those are checked against the whole book)."""
+
+    prefixes: frozenset[str]
+
+    def __new__(cls, own: Iterable[str], prefixes: Iterable[str]) -> _RuleIds:
+        ids = super().__new__(cls, own)
+        ids.prefixes = frozenset(prefixes)
+        return ids
+
+    def foreign(self, text: str) -> bool:
+        """Whether ``text`` looks like the id of a rule in another ruleset."""
+        return bool(_RULE_ID.match(text)) and text.split(".", 1)[0] not in self.prefixes
+
+    def __contains__(self, value: object) -> bool:
+        if frozenset.__contains__(self, value):
+            return True
+        return isinstance(value, str) and self.foreign(value)
 
 
 def _set_path(data: Any, dotted: str, value: Any) -> str | None:

@@ -129,7 +129,7 @@ def decision_type(rule_ids: Iterable[str], agencies: Iterable[str]) -> Obj:
         contain; a text compared with them must be one of these (so a misspelt id is an error).
     :param agencies: the agency codes ``decision.referrals`` may contain.
     """
-    rule = Prim("str", frozenset(rule_ids))
+    rule = Prim("str", rule_ids if isinstance(rule_ids, frozenset) else frozenset(rule_ids))
     return Obj(
         "decision",
         {
