@@ -41,6 +41,14 @@ class Record:
     line: int | None
     data: dict[str, Any] | None
     problem: str | None = None
+    text: str | None = None
+    """The JSON text of a JSON Lines record read with ``raw=True``, not parsed yet."""
+
+    def parsed(self) -> Record:
+        """The record with its JSON text parsed into ``data`` (or a ``problem``)."""
+        if self.text is None:
+            return self
+        return _line_record(self.source, self.number, self.line or 0, self.text)
 
     @property
     def where(self) -> str:
@@ -63,7 +71,7 @@ def detect_format(path: Path) -> str:
 
 
 def read_records(
-    path: Path, fmt: str | None = None, *, shown: str | None = None
+    path: Path, fmt: str | None = None, *, shown: str | None = None, raw: bool = False
 ) -> Iterator[Record]:
     """Every record in ``path``, in order, read as it is consumed.
 
@@ -73,6 +81,8 @@ def read_records(
     :param path: the file to read (``-`` reads JSON Lines from standard input).
     :param fmt: ``json``, ``jsonl`` or ``csv``; from the file name when omitted.
     :param shown: the name to show in messages.
+    :param raw: leave JSON Lines records as their text (:attr:`Record.text`), for a reader that
+        parses them itself; :meth:`Record.parsed` parses one as this function would.
     :raises UnreadableInput: when the file as a whole cannot be read; for a file that turns out
         to be unreadable part-way (bytes that are not UTF-8, a JSON array that breaks off), after
         the records before the problem.
@@ -85,20 +95,20 @@ def read_records(
     if fmt not in FORMATS:
         raise UnreadableInput(f"{name}: unknown format {fmt!r}")
     if str(path) == "-":
-        yield from _parse(sys.stdin, fmt, name)
+        yield from _parse(sys.stdin, fmt, name, raw)
         return
     try:
         stream = path.open(encoding="utf-8-sig", newline="" if fmt == "csv" else None)
     except OSError as exc:
         raise UnreadableInput(f"{name}: cannot read: {exc}") from exc
     with stream:
-        yield from _parse(stream, fmt, name)
+        yield from _parse(stream, fmt, name, raw)
 
 
-def _parse(stream: TextIO, fmt: str, name: str) -> Iterator[Record]:
+def _parse(stream: TextIO, fmt: str, name: str, raw: bool) -> Iterator[Record]:
     try:
         if fmt == "jsonl":
-            yield from _jsonl(_lines(stream), name)
+            yield from _jsonl(_lines(stream), name, raw)
         elif fmt == "json":
             yield from _json(stream, name)
         else:
@@ -114,23 +124,26 @@ def _lines(stream: TextIO) -> Iterator[str]:
         yield from physical.splitlines() or ("",)
 
 
-def _jsonl(lines: Iterable[str], name: str) -> Iterator[Record]:
+def _jsonl(lines: Iterable[str], name: str, raw: bool = False) -> Iterator[Record]:
     number = 0
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         number += 1
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Record(
-                name, number, lineno, None, f"invalid JSON at column {exc.colno}: {exc.msg}"
-            )
-            continue
-        if not isinstance(data, dict):
-            yield Record(name, number, lineno, None, "a record must be a JSON object")
-            continue
-        yield Record(name, number, lineno, data)
+        if raw:
+            yield Record(name, number, lineno, None, None, line)
+        else:
+            yield _line_record(name, number, lineno, line)
+
+
+def _line_record(name: str, number: int, lineno: int, line: str) -> Record:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Record(name, number, lineno, None, f"invalid JSON at column {exc.colno}: {exc.msg}")
+    if not isinstance(data, dict):
+        return Record(name, number, lineno, None, "a record must be a JSON object")
+    return Record(name, number, lineno, data)
 
 
 _CHUNK = 1 << 16

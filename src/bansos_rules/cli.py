@@ -22,11 +22,13 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
+
+from pydantic import ValidationError
 
 from bansos_rules import __version__
 from bansos_rules._api import load_rules
-from bansos_rules._io import UnreadableInput, read_records
+from bansos_rules._io import Record, UnreadableInput, read_records
 from bansos_rules._manager import load_plugins
 from bansos_rules.book import RuleBook
 from bansos_rules.decision import Decision, Outcome
@@ -39,6 +41,7 @@ from bansos_rules.errors import (
 )
 from bansos_rules.explain import RecordError, UnknownDigestError, explain, record_json
 from bansos_rules.messages import Lang, label, render
+from bansos_rules.models import Application
 
 __all__ = ["ExitCode", "main"]
 
@@ -232,8 +235,6 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
 
 def _schema(kind: str) -> ExitCode:
     if kind == "application":
-        from bansos_rules.models import Application
-
         schema = Application.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     else:
@@ -421,13 +422,12 @@ def _diff(args: argparse.Namespace) -> ExitCode:
 
 
 def _records(
-    args: argparse.Namespace, counts: Counter[str], fmt: str | None = None
-) -> Iterator[tuple[str, int, Any, str | None]]:
+    args: argparse.Namespace, counts: Counter[str], fmt: str | None = None, *, raw: bool = False
+) -> Iterator[Record]:
     """Every record of every input file; a file that cannot be read is reported and skipped."""
     for file in args.files:
         try:
-            for record in read_records(file, fmt or args.input_format, shown=path_of(file)):
-                yield record.where, record.number, record.data, record.problem
+            yield from read_records(file, fmt or args.input_format, shown=path_of(file), raw=raw)
         except UnreadableInput as exc:
             counts["unreadable"] += 1
             print(f"error: {exc}", file=sys.stderr)
@@ -442,14 +442,25 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     # two approvals for the same KK within this batch are pointed out here.
     approved_by_kk: dict[str, list[str]] = {}
     try:
-        for where, _number, data, problem in _records(args, counts):
+        for record in _records(args, counts, raw=True):
             counts["records"] += 1
-            if problem is not None:
+            app = None
+            if record.text is not None:
+                # Valid JSON Lines records (nearly all) are validated straight from their text,
+                # by pydantic's own JSON parser; any other is parsed again the usual way below,
+                # so that its problems are reported exactly as for every other input.
+                try:
+                    app = book.validate(Application.model_validate_json(record.text))
+                except (ValidationError, InputError):
+                    record = record.parsed()
+            where, data, problem = record.where, record.data, record.problem
+            if app is None and data is None:
                 counts["invalid"] += 1
                 print(f"{where}: {problem}", file=sys.stderr)
                 continue
             try:
-                app = book.validate(data)
+                if app is None:
+                    app = book.validate(cast("dict[str, Any]", data))
             except InputError as exc:
                 counts["invalid"] += 1
                 for p in exc.problems:
@@ -502,9 +513,10 @@ def _explain(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     counts: Counter[str] = Counter()
     try:
-        for where, _number, data, problem in _records(args, counts, "jsonl"):
+        for record in _records(args, counts, "jsonl"):
+            where, data, problem = record.where, record.data, record.problem
             counts["records"] += 1
-            if problem is not None:
+            if data is None:
                 counts["invalid"] += 1
                 print(f"{where}: {problem}", file=sys.stderr)
                 continue

@@ -250,7 +250,7 @@ class Manifest:
             + "]"
         )
         self._thresholds: dict[date, dict[tuple[int, str], tuple[Mapping[str, Any], str]]] = {}
-        self._fills: dict[tuple[Any, ...], str] = {}
+        self._fills: dict[tuple[Any, ...], tuple[Text, str]] = {}
         self._lock = threading.Lock()
         _register(self)
 
@@ -320,10 +320,9 @@ class Manifest:
         values = {path: read[i] for path, i in entry.reads}
         on = decision[3]
         thresholds = self._threshold(key, entry, business_type, on)[0] if entry.params else _EMPTY
-        template = entry.templates[status]
-        message = template.constant or template.fill(
-            values, thresholds, {"business_type": business_type, "today": on}
-        )
+        message = entry.templates[status].constant
+        if message is None:
+            message = self._filled(decision, entry, key, status, business_type, thresholds)[0]
         # tuple.__new__ directly: Finding's generated __new__ costs more than the rest together.
         return _new_finding(
             Finding,
@@ -396,7 +395,7 @@ class Manifest:
 
     # -- JSON --------------------------------------------------------------------------------
 
-    def _message_json(
+    def _filled(
         self,
         decision: Decision,
         entry: _Entry,
@@ -404,10 +403,8 @@ class Manifest:
         status: Status,
         business_type: str,
         th: Mapping[str, Any],
-    ) -> str:
-        constant = entry.messages[status]
-        if constant is not None:
-            return constant
+    ) -> tuple[Text, str]:
+        """The message with its placeholders filled, and its JSON; kept for the same inputs."""
         read = decision[10]
         indexes, by_type, by_date = entry.fill_keys[status]
         cache_key = (
@@ -425,12 +422,27 @@ class Manifest:
         if found is None:
             values = {path: read[i] for path, i in entry.reads}
             context = {"business_type": business_type, "today": decision[3]}
-            found = _text_json(entry.templates[status].fill(values, th, context))
+            text = entry.templates[status].fill(values, th, context)
+            found = (text, _text_json(text))
             if hashable:
                 if len(self._fills) >= _FILLS:
                     self._fills.clear()
                 self._fills[cache_key] = found
         return found
+
+    def _message_json(
+        self,
+        decision: Decision,
+        entry: _Entry,
+        key: int,
+        status: Status,
+        business_type: str,
+        th: Mapping[str, Any],
+    ) -> str:
+        constant = entry.messages[status]
+        if constant is not None:
+            return constant
+        return self._filled(decision, entry, key, status, business_type, th)[1]
 
     def to_json(self, decision: Decision) -> str:
         """The whole decision and its explanation as compact JSON, from precomputed fragments.
