@@ -54,9 +54,12 @@ _COMPLEMENT: dict[str, t.CompareOp] = {
 
 def _canonical(node: t.Node) -> t.Node:
     """``node`` with ``not (a < b)`` written as ``a >= b``, so that both compare equal."""
-    if isinstance(node, t.Not) and isinstance(node.operand, t.Compare):
-        if len(node.operand.ops) == 1:
-            return _negate(node.operand)
+    if (
+        isinstance(node, t.Not)
+        and isinstance(node.operand, t.Compare)
+        and len(node.operand.ops) == 1
+    ):
+        return _negate(node.operand)
     return node
 
 

@@ -74,6 +74,10 @@ class Emitter:
         self._loops: list[tuple[str, str]] = []
         self._counter = 0
 
+    def helper(self, name: str) -> str:
+        """The local that holds runtime helper ``name`` (of a computed field)."""
+        return self._helpers[name]
+
     def expr(self, node: t.Node) -> str:
         """The Python expression that computes ``node``."""
         method: Callable[[Any], str] = getattr(self, "_" + type(node).__name__)

@@ -44,10 +44,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from bansos_rules.decision import Decision, Outcome, RuleError
+from bansos_rules.engines._python import Emitter
 from bansos_rules.errors import EngineUnavailableError
 from bansos_rules.ruleset import tree as t
 from bansos_rules.ruleset.types import Obj, Opt, Prim, Seq, Ty, model_type, strip_opt
-from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore, fit_percent, roots
+from bansos_rules.ruleset.vocabulary import (
+    RUNTIME_HELPERS,
+    FitScore,
+    fit_percent,
+    overlaps,
+    roots,
+)
 
 if TYPE_CHECKING:
     from bansos_rules.book import Layout, ResolvedParams, RuleBook
@@ -124,11 +131,10 @@ class _Core:
         """Free a ruleset."""
         self._core.delete_ruleset(handle)
 
-    def fire(self, handle: int, fact: dict[str, Any]) -> set[str]:
-        """Assert ``fact``, run every rule it satisfies, retract it; the names of rules fired."""
-        fact[_MARK] = 1
-        fact["id"] = next(self._ids)
-        text = json.dumps(fact, separators=(",", ":"))
+    def fire(self, handle: int, members: str) -> set[str]:
+        """Assert the fact of ``members`` (JSON object members), run every rule it satisfies,
+        retract it; the names of the rules fired."""
+        text = f'{{"{_MARK}":1,"id":{next(self._ids)}{"," if members else ""}{members}}}'
         core = self._core
         fired: set[str] = set()
         core.assert_fact(handle, text)
@@ -386,23 +392,89 @@ class _Shape:
         return node
 
 
-_LEAF = _Shape()
+class _FactCode:
+    """Generated Python that writes the facts of one date's rulesets as JSON, a function per round.
 
+    Like the native engine's decide, the code is generated once from the rule tree's types: each
+    field a round's conditions read is fetched by a plain attribute read (computed fields by
+    their helper) and written straight into JSON text by its type; optional fields are left out
+    when ``None`` (durable_rules matches a JSON ``null`` as both present and absent), dates
+    become their ordinal, and lists of records become lists of the item fields read. A round's
+    function returns the fact's members, without the enclosing braces.
+    """
 
-def _project(value: Any, shape: _Shape, today: date) -> Any:
-    """The JSON form of ``value`` restricted to ``shape`` (``None`` leaves are left out)."""
-    if isinstance(value, tuple | list):
-        return [_project(item, shape, today) for item in value]
-    if not shape.fields:
-        if isinstance(value, BaseModel):
-            return {}  # an object that is only tested for presence
-        return _json_value(value)
-    out: dict[str, Any] = {}
-    for name, child in shape.fields.items():
-        got = _attribute(value, name, today)
-        if got is not None:
-            out[name] = _project(got, child or _LEAF, today)
-    return out
+    def __init__(self, roots: Mapping[str, Ty], emitter: Emitter) -> None:
+        self.roots = roots
+        self.emitter = emitter
+        self.lines: list[str] = []
+        self._count = itertools.count()
+
+    def function(self, name: str, shape: _Shape) -> None:
+        """``name(_app, _today)``: the members of one round's fact, as JSON text."""
+        body = ["    _m = []"]
+        for root, child in shape.fields.items():
+            base = "_app" if root == "application" else f"_app.{root}"
+            value = self._value(base, self.roots[root], child or _Shape(), body, "    ")
+            body.append(f"    _m.append({json.dumps(root) + ':'!r} + {value})")
+        self.lines += [f"def {name}(_app, _today):", *body, "    return ','.join(_m)", ""]
+
+    def _local(self) -> str:
+        return f"_t{next(self._count)}"
+
+    def _value(self, code: str, ty: Ty, shape: _Shape, body: list[str], indent: str) -> str:
+        """An expression of the JSON text of ``code`` (of type ``ty``, not ``None``)."""
+        ty = strip_opt(ty)
+        if isinstance(ty, Seq):
+            item = strip_opt(ty.item)
+            if isinstance(item, Obj):
+                each = f"{self._item_function(item, shape)}(_i, _today)"
+            else:
+                each = self._value("_i", item, shape, body, indent)
+            return f"'[' + ','.join([{each} for _i in {code}]) + ']'"
+        if isinstance(ty, Obj):
+            if not shape.fields:
+                return "'{}'"  # an object tested only for being there
+            members = self._local()
+            body.append(f"{indent}{members} = []")
+            for name, child in shape.fields.items():
+                attr = ty.fields[name]
+                if attr.derived is not None:
+                    read = f"{self.emitter.helper(attr.derived)}({code}, _today)"
+                else:
+                    read = f"{code}.{name}"
+                local = self._local()
+                body.append(f"{indent}{local} = {read}")
+                inner = indent
+                if isinstance(attr.type, Opt):
+                    body.append(f"{indent}if {local} is not None:")
+                    inner = indent + "    "
+                value = self._value(local, attr.type, child or _Shape(), body, inner)
+                body.append(f"{inner}{members}.append({json.dumps(name) + ':'!r} + {value})")
+            return f"'{{' + ','.join({members}) + '}}'"
+        if ty == Prim("date"):
+            return f"_int({code}.toordinal())"
+        if ty == Prim("bool"):
+            return f"('true' if {code} else 'false')"
+        if ty == Prim("int"):
+            return f"_int({code})"
+        return f"_text({code})"
+
+    def _item_function(self, ty: Obj, shape: _Shape) -> str:
+        name = f"_item{next(self._count)}"
+        body: list[str] = []
+        value = self._value("_x", ty, shape, body, "    ")
+        self.lines += [f"def {name}(_x, _today):", *body, f"    return {value}", ""]
+        return name
+
+    def compile(self) -> dict[str, Any]:
+        """The generated functions, by name."""
+        namespace = {
+            **self.emitter.namespace,
+            "_int": int.__repr__,
+            "_text": json.encoder.encode_basestring_ascii,  # as json.dumps writes text
+        }
+        exec(compile("\n".join(self.lines), "<bansos_rules.durable facts>", "exec"), namespace)
+        return namespace
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,7 +569,7 @@ class _Translator:
 
     def _overlaps(self, node: t.Call) -> Cond:
         fn = self.env.functions.get("overlaps")
-        if fn is None or fn.impl is not _builtin_overlaps() or len(node.args) != 2:
+        if fn is None or fn.impl is not overlaps or len(node.args) != 2:
             raise _Fallback("not the built-in overlaps")
         first, second = (self.value(a) for a in node.args)
         if isinstance(first, _Const) and isinstance(second, _Path):
@@ -659,12 +731,6 @@ def _optional(parent: Ty, child: Ty) -> Ty:
     return (
         Opt(strip_opt(child)) if isinstance(parent, Opt) and not isinstance(child, Opt) else child
     )
-
-
-def _builtin_overlaps() -> Callable[..., Any]:
-    from bansos_rules.plugins.functions import overlaps
-
-    return overlaps
 
 
 def _reads_var(node: t.Node, name: str) -> bool:
@@ -870,7 +936,66 @@ class _Program:
             )
             for phase in range(1, _PHASES + 1)
         ]
+        code = _FactCode(self.root_types, engine.emitter)
+        for phase, shape in enumerate(self.shapes, start=1):
+            code.function(f"_fact{phase}", shape)
+        built = code.compile()
+        self.facts: list[Callable[[Application, date], str]] = [
+            built[f"_fact{phase}"] for phase in range(1, _PHASES + 1)
+        ]
+        self.settle = self._settle_code()
         self.handles = self._create(engine.core)
+
+    def _settle_code(self) -> list[Callable[..., str]]:
+        """Generated code that records each round's results from the durable rules that fired.
+
+        A variant's result: true when its rule ``p<i>`` fired; not applicable when it has a
+        condition and ``a<i>`` (the condition alone) did not fire; otherwise false, where the
+        rule applies to the planned business type. A variant a computed part of which raised is
+        judged whole by the interpreter, as Python would.
+        """
+        lines: list[str] = []
+        for phase, (settled, _computed) in enumerate(self.rounds, start=1):
+            lines.append(
+                f"def _settle{phase}(_fired, _bt, _results, _scores, _failed, _app, _fit):"
+            )
+            for index, unit in settled:
+                target = f"{'_scores' if unit.score else '_results'}[{unit.slot}]"
+                pad = "    "
+                if unit.business_type is not None:
+                    # a per-type variant of a requirement: only for its own type
+                    lines.append(f"    if _bt == {unit.business_type!r}:")
+                    pad = "        "
+                types = tuple(sorted(unit.rule.applies_to or ()))
+                everywhere = unit.score or unit.rule.applies_to is None
+                applies = "True" if everywhere else f"_bt in {types}"
+                branches: list[tuple[str, str]] = []
+                if unit.computed:
+                    # a computed part raised: judge the variant whole, where it applies
+                    judged = f"_units[{index}].in_python(_app, _fit) if {applies} else {target}"
+                    branches.append((f"{index} in _failed", judged))
+                branches.append((f"'p{index}' in _fired", "True"))
+                if unit.variant.when is not None:
+                    branches.append((f"'a{index}' not in _fired", "None"))
+                branches.append((applies, "False"))
+                for i, (condition, value) in enumerate(branches):
+                    lines.append(f"{pad}{'if' if i == 0 else 'elif'} {condition}:")
+                    lines.append(f"{pad}    {target} = {value}")
+            if phase == 1 and self.atoms:
+                # The list tests of the first round, as fact members for the later rounds.
+                atoms = [
+                    f"('\"{key}\":true' if "
+                    + " or ".join(f"{name!r} in _fired" for name in names)
+                    + f" else '\"{key}\":false')"
+                    for key, names in self.atoms.items()
+                ]
+                lines.append("    return ','.join((" + "".join(a + ", " for a in atoms) + "))")
+            else:
+                lines.append("    return ''")
+            lines.append("")
+        namespace: dict[str, Any] = {"__builtins__": {}, "_units": self.units}
+        exec(compile("\n".join(lines), "<bansos_rules.durable settle>", "exec"), namespace)
+        return [namespace[f"_settle{phase}"] for phase in range(1, _PHASES + 1)]
 
     def _create(self, core: _Core) -> list[int | None]:
         handles: list[int | None] = []
@@ -1024,7 +1149,13 @@ class DurableEngine:
         self._programs: dict[date, _Program] = {}
         self._lock = threading.Lock()
         self._fit_table = _fit_table(self.layout)
-        self._values = [_path_reader(path) for path in self.layout.values]
+        self.emitter = Emitter(
+            values={path: f"_v{i}" for i, path in enumerate(self.layout.values)},
+            params={},
+            functions={name: fn.impl for name, fn in self.functions.items()},
+            helpers=RUNTIME_HELPERS,
+        )
+        self._values = _values_function(self.layout, self.emitter)
 
     @property
     def translation(self) -> tuple[RuleTranslation, ...]:
@@ -1067,43 +1198,32 @@ class DurableEngine:
         results: list[Any] = [None] * len(layout.rules)
         bt = app.plan.business_type
         fit: FitScore | None = None
-        atoms: dict[str, bool] = {}
+        atoms = ""  # the first round's list tests, as fact members
         core = self.core
         for phase, handle in enumerate(program.handles, start=1):
             if phase == _PHASES:
                 fit = self._fit(bt, scores)
             if handle is None:
                 continue
-            fact = _project(app, program.shapes[phase - 1], on)
-            fact.update(atoms)
+            members = [program.facts[phase - 1](app, on)]
+            members.append(atoms)
             if fit is not None:
-                fact["fit"] = {
-                    "score": fit.score,
-                    "max_score": fit.max_score,
-                    "percent": fit.percent,
-                }
-            settled, computed = program.rounds[phase - 1]
-            for entry in computed:
-                _compute(fact, entry, app, fit, failed)
-            fired = core.fire(handle, fact)
+                members.append(
+                    f'"fit":{{"score":{fit.score},"max_score":{fit.max_score},'
+                    f'"percent":{fit.percent}}}'
+                )
+            for entry in program.rounds[phase - 1][1]:
+                _compute(members, entry, app, fit, failed)
+            fired = core.fire(handle, ",".join(m for m in members if m))
             if "seen" not in fired:
                 raise RuntimeError("durable_rules did not process the application's fact")
+            tested = program.settle[phase - 1](fired, bt, results, scores, failed, app, fit)
             if phase == 1:
-                for key, names in program.atoms.items():
-                    atoms[key] = any(name in fired for name in names)
-            for index, unit in settled:
-                target = scores if unit.score else results
-                if unit.business_type is not None and unit.business_type != bt:
-                    continue  # a per-type variant of a requirement, for another type
-                if index in failed:
-                    if unit.score or unit.rule.applies_to is None or bt in unit.rule.applies_to:
-                        target[unit.slot] = unit.in_python(app, fit)
-                else:
-                    _settle(unit, index, fired, bt, target)
+                atoms = tested
         assert fit is not None
         outcome = _outcome(layout, results)
         total = app.plan.total
-        values = tuple(read(app, on, fit) for read in self._values)
+        values = self._values(app, on, fit)
         return Decision.build(
             app.id,
             outcome,
@@ -1141,30 +1261,22 @@ class DurableEngine:
 
 
 def _compute(
-    fact: dict[str, Any],
+    members: list[str],
     entry: tuple[str, t.Node, _Interpreter, int, bool],
     app: Application,
     fit: FitScore | None,
     failed: set[int],
 ) -> None:
+    """Add a computed field to a fact's members, or note that its rule variant raised."""
     key, node, interpreter, unit, boolean = entry
     try:
         value = interpreter.run(node, app, fit)
-        fact[key] = bool(value) if boolean else _json_value(value)
+        member = bool(value) if boolean else _json_value(value)
     except Exception:
         failed.add(unit)
-
-
-def _settle(
-    unit: _Unit, index: int, fired: set[str], business_type: str, target: list[Any]
-) -> None:
-    """Record the variant's result from the durable rules that fired."""
-    if f"p{index}" in fired:
-        target[unit.slot] = True
-    elif unit.variant.when is not None and f"a{index}" not in fired:
-        target[unit.slot] = None
-    elif unit.score or unit.rule.applies_to is None or business_type in unit.rule.applies_to:
-        target[unit.slot] = False
+        return
+    if member is not None:  # a missing field, as for every None in a fact
+        members.append(f'"{key}":{json.dumps(member)}')
 
 
 def _outcome(layout: Layout, results: list[Any]) -> Outcome:
@@ -1187,16 +1299,21 @@ def _fit_table(layout: Layout) -> dict[str, tuple[tuple[int, int], ...]]:
     return {code: tuple(rows) for code, rows in table.items()}
 
 
-def _path_reader(path: str) -> Callable[[Application, date, FitScore], Any]:
-    root, *rest = path.split(".")
-    get = _ROOTS[root]
-
-    def read(app: Application, today: date, fit: FitScore) -> Any:
-        value = get(app, fit)
-        for name in rest:
-            if value is None:
-                return None
-            value = getattr(value, name) if root == "fit" else _attribute(value, name, today)
-        return value
-
-    return read
+def _values_function(
+    layout: Layout, emitter: Emitter
+) -> Callable[[Application, date, FitScore], tuple[Any, ...]]:
+    """Generated code reading every value a decision records, as the native engine does."""
+    lines = [
+        "def _values(_app, _today, _fit):",
+        "    _a = _app.applicant",
+        "    _h = _app.household",
+        "    _pl = _app.plan",
+        "    _bt = _pl.business_type",
+    ]
+    for path, node in layout.values.items():
+        lines.append(f"    {emitter.values[path]} = {emitter.define(node)}")
+    lines.append("    return (" + "".join(emitter.values[p] + ", " for p in layout.values) + ")")
+    namespace = dict(emitter.namespace)
+    exec(compile("\n".join(lines) + "\n", "<bansos_rules.durable values>", "exec"), namespace)
+    function: Callable[[Application, date, FitScore], tuple[Any, ...]] = namespace["_values"]
+    return function
