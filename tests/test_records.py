@@ -363,3 +363,11 @@ def test_a_json_array_is_read_element_by_element_with_positions(tmp_path: Path) 
 def test_outcomes_survive_the_record(capsys: pytest.CaptureFixture[str]) -> None:
     decision = builtin_book().evaluate(base_application(), on=ON)
     assert from_line(decision).outcome is Outcome.APPROVED
+
+
+def test_an_engine_can_build_decisions_from_another_decision() -> None:
+    d = builtin_book().evaluate(base_application(), on=ON)
+    copied = Decision.build(*d[:4], "copy", *d[5:])
+    assert copied.engine == "copy"
+    assert copied.manifest is d.manifest
+    assert copied.findings == d.findings

@@ -207,14 +207,20 @@ class Decision(tuple[Any, ...]):
         aid_value: int,
         on: date,
         engine: str,
-        layout: Layout,
+        layout: Layout | Manifest,
         business_type: str,
         plan_total: int,
         results: tuple[Any, ...],
         scores: tuple[Any, ...],
         values: tuple[Any, ...],
     ) -> Decision:
-        """Assemble a decision from an engine's raw results (in ``layout``'s slot order)."""
+        """Assemble a decision from an engine's raw results (in ``layout``'s slot order).
+
+        :param layout: the book's layout, or the manifest of another decision (``decision[5]``),
+            for an engine that derives its decisions from another engine's.
+        """
+        # Only a manifest (or the placeholder of an unpickled one) can resolve itself.
+        manifest = layout if hasattr(layout, "resolve") else layout.manifest
         return tuple.__new__(
             cls,
             (
@@ -223,7 +229,7 @@ class Decision(tuple[Any, ...]):
                 aid_value,
                 on,
                 engine,
-                layout.manifest,
+                manifest,
                 business_type,
                 plan_total,
                 results,
