@@ -9,7 +9,7 @@ What it does, in order:
 
 1. generates ``--n`` realistic applications from a seeded :class:`random.Random` (about 60% eligible
    and well planned, the rest breaking exactly one thing each) as plain JSON-like dicts, and
-   validates them into :class:`~bansos_rules.models.Application` objects;
+   validates them into :class:`~bansos_rules._models.Application` objects;
 2. decides each with :func:`baseline_decide` (the four rulesets written out by hand in plain
    Python, parameter values read from the loaded book), with the native engine and with the
    durable engine (when durable_rules can be imported), and aborts unless all agree on the
@@ -49,8 +49,8 @@ if importlib.util.find_spec("bansos_rules") is None:  # not installed: use the c
 
 import bansos_rules
 from bansos_rules import EngineUnavailableError, RuleBook, load_rules
-from bansos_rules.decision import Decision
-from bansos_rules.models import Application
+from bansos_rules._decision import Decision
+from bansos_rules._models import Application
 
 DEFAULT_ON = date(2025, 6, 1)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bansos_rules import Application, RuleBook, load_rules
 from bansos_rules._manager import load_plugins
-from bansos_rules.registry import Registry
+from bansos_rules._registry import Registry
 from bansos_rules.ruleset.loader import load_ruleset
 
 

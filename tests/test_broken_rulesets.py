@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from bansos_rules import load_rules
+from bansos_rules._errors import Diagnostic, RulesetError
 from bansos_rules._manager import load_plugins
-from bansos_rules.errors import Diagnostic, RulesetError
-from bansos_rules.messages import known_codes
-from bansos_rules.registry import Registry
+from bansos_rules._messages import known_codes
+from bansos_rules._registry import Registry
 from bansos_rules.ruleset.loader import load_ruleset
 
 HERE = Path(__file__).parent

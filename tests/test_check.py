@@ -18,14 +18,14 @@ import pytest
 import yaml
 
 from bansos_rules import Application, hookimpl
+from bansos_rules._decision import Decision, Outcome
+from bansos_rules._errors import EngineUnavailableError
 from bansos_rules._manager import load_plugins
+from bansos_rules._messages import _CHECK
 from bansos_rules.check import KINDS, CheckReport, run_check
 from bansos_rules.cli import ExitCode, main
-from bansos_rules.decision import Decision, Outcome
 from bansos_rules.engines import EngineFactory
 from bansos_rules.engines.native import NativeEngine
-from bansos_rules.errors import EngineUnavailableError
-from bansos_rules.messages import _CHECK
 from tests._support import base_application_data
 
 # Examples run on every engine that can run here: native, and durable where durable_rules imports.

@@ -14,9 +14,11 @@ import pytest
 import yaml
 
 from bansos_rules import Application, RuleBook
+from bansos_rules._decision import Outcome
+from bansos_rules._errors import RulesetError
+from bansos_rules._examples import run_examples
 from bansos_rules._io import read_records
 from bansos_rules.cli import ExitCode, main
-from bansos_rules.decision import Outcome
 from bansos_rules.diff import (
     JSON_FORMAT,
     DiffSourceError,
@@ -31,8 +33,6 @@ from bansos_rules.diff import (
     to_dict,
     to_markdown,
 )
-from bansos_rules.errors import RulesetError
-from bansos_rules.examples import run_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 AID_CAPS = ROOT / "rulesets" / "aid_caps.yaml"

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bansos_rules import Decision, EngineUnavailableError, load_rules
-from bansos_rules.examples import run_examples
-from bansos_rules.models import Application
+from bansos_rules._examples import run_examples
+from bansos_rules._models import Application
 from bansos_rules.testing import applications
 from tests._support import base_application, book_of, builtin_book, rule, ruleset_text
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis.errors import InvalidArgument
 
 from bansos_rules import load_rules
+from bansos_rules._errors import BansosRulesError, UsageError
 from bansos_rules.diff import DiffSourceError, open_side
-from bansos_rules.errors import BansosRulesError, UsageError
 from bansos_rules.invariants import check_invariants
 from bansos_rules.testing import Population, StrategyArgumentError, applications
 
-PUBLIC = ("bansos_rules.errors", "bansos_rules.check", "bansos_rules.diff", "bansos_rules.testing")
+PUBLIC = ("bansos_rules._errors", "bansos_rules.check", "bansos_rules.diff", "bansos_rules.testing")
 
 
 @pytest.mark.parametrize("name", PUBLIC)

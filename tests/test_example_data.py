@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bansos_rules.models import Application
+from bansos_rules._models import Application
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "applications.jsonl"
 

@@ -16,8 +16,8 @@ import pytest
 
 from bansos_rules import Outcome, RuleBook, load_rules
 from bansos_rules import invariants as inv_module
-from bansos_rules.errors import RulesetError
-from bansos_rules.examples import check_example
+from bansos_rules._errors import RulesetError
+from bansos_rules._examples import check_example
 from bansos_rules.invariants import InvariantResult, check_invariants, dates_to_try
 from bansos_rules.ruleset._yaml import load_yaml
 from bansos_rules.ruleset.ir import Invariant

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bansos_rules.identity import nik_problems, parse_nik
-from bansos_rules.models import (
+from bansos_rules._identity import nik_problems, parse_nik
+from bansos_rules._models import (
     Application,
     Beneficiary,
     BusinessPlan,
@@ -327,7 +327,7 @@ def test_member_relation_is_restricted() -> None:
 
 
 def test_nik_problems_come_in_both_languages() -> None:
-    from bansos_rules.book import problems_of
+    from bansos_rules._book import problems_of
 
     with pytest.raises(ValidationError) as info:
         Beneficiary.model_validate(beneficiary_data(nik="6472019913010000"))

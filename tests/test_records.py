@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from bansos_rules import Decision, Outcome, Status
 from bansos_rules._io import read_records
+from bansos_rules._models import Application
 from bansos_rules.cli import ExitCode, main
 from bansos_rules.explain import (
     RecordError,
@@ -26,7 +27,6 @@ from bansos_rules.explain import (
     from_record,
     record_json,
 )
-from bansos_rules.models import Application
 from bansos_rules.testing import applications
 from tests._support import base_application, book_of, builtin_book, rule, ruleset_text
 

@@ -9,8 +9,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bansos_rules import Application, Outcome, Status
-from bansos_rules.examples import check_example
-from bansos_rules.models import PlanItem
+from bansos_rules._examples import check_example
+from bansos_rules._models import PlanItem
 from bansos_rules.testing import applications, business_plans
 from tests._support import builtin_book
 

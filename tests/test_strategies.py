@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from bansos_rules import BusinessType, Outcome, RuleBook, hookimpl, load_plugins, load_rules
-from bansos_rules.identity import nik_problems, parse_nik
-from bansos_rules.models import (
+from bansos_rules._identity import nik_problems, parse_nik
+from bansos_rules._models import (
     Application,
     Beneficiary,
     BusinessPlan,
@@ -23,6 +23,7 @@ from bansos_rules.models import (
     HouseholdMember,
     PlanItem,
 )
+from bansos_rules._types import Sex
 from bansos_rules.testing import (
     BUSINESS_TYPES,
     DEFAULT_REFERENCE_DATE,
@@ -40,7 +41,6 @@ from bansos_rules.testing import (
     niks,
     plan_items,
 )
-from bansos_rules.types import Sex
 
 ON = DEFAULT_REFERENCE_DATE
 

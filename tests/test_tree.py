@@ -40,7 +40,7 @@ def test_generated_code_names_only_underscored_locals_and_allowed_builtins() -> 
 
 
 def test_a_name_in_a_ruleset_cannot_start_with_an_underscore() -> None:
-    from bansos_rules.errors import RulesetError
+    from bansos_rules._errors import RulesetError
 
     for check, code in [
         ("_v0 > 1", "expr-unsafe"),

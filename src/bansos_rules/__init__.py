@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bansos_rules._api import default_rules, evaluate, load_rules
-    from bansos_rules._manager import PluginInfo, Plugins, load_plugins
-    from bansos_rules.book import RuleBook
-    from bansos_rules.decision import (
+    from bansos_rules._book import RuleBook
+    from bansos_rules._decision import (
         Decision,
         Finding,
         Outcome,
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
         Referral,
         Status,
     )
-    from bansos_rules.errors import (
+    from bansos_rules._errors import (
         BansosRulesError,
         Diagnostic,
         EngineUnavailableError,
@@ -39,8 +38,8 @@ if TYPE_CHECKING:
         RulesetError,
         UnknownBusinessTypeError,
     )
-    from bansos_rules.hookspecs import hookimpl
-    from bansos_rules.models import (
+    from bansos_rules._manager import PluginInfo, Plugins, load_plugins
+    from bansos_rules._models import (
         Application,
         Assets,
         BankAccount,
@@ -52,7 +51,8 @@ if TYPE_CHECKING:
         PlanItem,
         PriorAid,
     )
-    from bansos_rules.registry import Agency, BusinessType
+    from bansos_rules._registry import Agency, BusinessType
+    from bansos_rules.hookspecs import hookimpl
 
 # Names are imported on first use: ``import bansos_rules`` (and the pytest plugin, which every
 # pytest session of a project that installs this package loads) stays cheap.
@@ -63,33 +63,33 @@ _LAZY = {
     "PluginInfo": "bansos_rules._manager",
     "Plugins": "bansos_rules._manager",
     "load_plugins": "bansos_rules._manager",
-    "RuleBook": "bansos_rules.book",
-    "Decision": "bansos_rules.decision",
-    "Finding": "bansos_rules.decision",
-    "Outcome": "bansos_rules.decision",
-    "Recommendation": "bansos_rules.decision",
-    "Referral": "bansos_rules.decision",
-    "Status": "bansos_rules.decision",
-    "BansosRulesError": "bansos_rules.errors",
-    "Diagnostic": "bansos_rules.errors",
-    "EngineUnavailableError": "bansos_rules.errors",
-    "InputError": "bansos_rules.errors",
-    "PluginError": "bansos_rules.errors",
-    "RulesetError": "bansos_rules.errors",
-    "UnknownBusinessTypeError": "bansos_rules.errors",
+    "RuleBook": "bansos_rules._book",
+    "Decision": "bansos_rules._decision",
+    "Finding": "bansos_rules._decision",
+    "Outcome": "bansos_rules._decision",
+    "Recommendation": "bansos_rules._decision",
+    "Referral": "bansos_rules._decision",
+    "Status": "bansos_rules._decision",
+    "BansosRulesError": "bansos_rules._errors",
+    "Diagnostic": "bansos_rules._errors",
+    "EngineUnavailableError": "bansos_rules._errors",
+    "InputError": "bansos_rules._errors",
+    "PluginError": "bansos_rules._errors",
+    "RulesetError": "bansos_rules._errors",
+    "UnknownBusinessTypeError": "bansos_rules._errors",
     "hookimpl": "bansos_rules.hookspecs",
-    "Application": "bansos_rules.models",
-    "Assets": "bansos_rules.models",
-    "BankAccount": "bansos_rules.models",
-    "Beneficiary": "bansos_rules.models",
-    "BusinessLocation": "bansos_rules.models",
-    "BusinessPlan": "bansos_rules.models",
-    "Household": "bansos_rules.models",
-    "HouseholdMember": "bansos_rules.models",
-    "PlanItem": "bansos_rules.models",
-    "PriorAid": "bansos_rules.models",
-    "Agency": "bansos_rules.registry",
-    "BusinessType": "bansos_rules.registry",
+    "Application": "bansos_rules._models",
+    "Assets": "bansos_rules._models",
+    "BankAccount": "bansos_rules._models",
+    "Beneficiary": "bansos_rules._models",
+    "BusinessLocation": "bansos_rules._models",
+    "BusinessPlan": "bansos_rules._models",
+    "Household": "bansos_rules._models",
+    "HouseholdMember": "bansos_rules._models",
+    "PlanItem": "bansos_rules._models",
+    "PriorAid": "bansos_rules._models",
+    "Agency": "bansos_rules._registry",
+    "BusinessType": "bansos_rules._registry",
 }
 
 

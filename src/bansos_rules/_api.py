@@ -9,12 +9,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from bansos_rules._book import RuleBook
+from bansos_rules._decision import Decision
+from bansos_rules._errors import Diagnostic, RulesetError, path_of
 from bansos_rules._manager import Plugins, load_plugins
-from bansos_rules.book import RuleBook
-from bansos_rules.decision import Decision
-from bansos_rules.errors import Diagnostic, RulesetError, path_of
-from bansos_rules.models import Application
-from bansos_rules.registry import Registry
+from bansos_rules._models import Application
+from bansos_rules._registry import Registry
 from bansos_rules.ruleset.ir import Ruleset
 from bansos_rules.ruleset.loader import load_ruleset
 
@@ -114,7 +114,7 @@ def evaluate(
 ) -> Decision:
     """Decide ``application`` with every installed plugin's rules in force on ``on``.
 
-    :param application: an :class:`~bansos_rules.models.Application` or a mapping to validate.
+    :param application: an :class:`~bansos_rules._models.Application` or a mapping to validate.
     :param on: the date whose parameter values apply.
     :param engine: the engine to use.
     :raises InputError: when the application is invalid.

@@ -20,7 +20,7 @@ from typing import Any, TextIO, cast
 
 from pydantic import BaseModel
 
-from bansos_rules.models import Application
+from bansos_rules._models import Application
 
 __all__ = ["FORMATS", "Record", "UnreadableInput", "read_records"]
 

@@ -19,9 +19,9 @@ from typing import Any
 import pluggy
 
 from bansos_rules import hookspecs
+from bansos_rules._errors import PluginError
+from bansos_rules._registry import Agency, BusinessType, Registry
 from bansos_rules.engines import EngineFactory
-from bansos_rules.errors import PluginError
-from bansos_rules.registry import Agency, BusinessType, Registry
 
 __all__ = ["BUILTIN_PLUGINS", "PluginInfo", "Plugins", "load_plugins"]
 

@@ -28,20 +28,20 @@ from pydantic import ValidationError
 
 from bansos_rules import __version__
 from bansos_rules._api import load_rules
-from bansos_rules._io import Record, UnreadableInput, read_records
-from bansos_rules._manager import load_plugins
-from bansos_rules.book import RuleBook
-from bansos_rules.decision import Decision, Outcome
-from bansos_rules.errors import (
+from bansos_rules._book import RuleBook
+from bansos_rules._decision import Decision, Outcome
+from bansos_rules._errors import (
     EngineUnavailableError,
     InputError,
     PluginError,
     RulesetError,
     path_of,
 )
+from bansos_rules._io import Record, UnreadableInput, read_records
+from bansos_rules._manager import load_plugins
+from bansos_rules._messages import Lang, label, render
+from bansos_rules._models import Application
 from bansos_rules.explain import RecordError, UnknownDigestError, explain, record_json
-from bansos_rules.messages import Lang, label, render
-from bansos_rules.models import Application
 
 __all__ = ["ExitCode", "main"]
 
@@ -323,7 +323,7 @@ def _rulesets(book: RuleBook, args: argparse.Namespace) -> ExitCode:
 
 
 def _examples(book: RuleBook, args: argparse.Namespace) -> ExitCode:
-    from bansos_rules.examples import run_examples
+    from bansos_rules._examples import run_examples
 
     lang: Lang = args.lang
     counts: Counter[bool] = Counter()

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from bansos_rules._registry import Agency, BusinessType
     from bansos_rules.engines import EngineFactory
-    from bansos_rules.registry import Agency, BusinessType
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -33,7 +33,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def register_business_types(register: Callable[[BusinessType], None]) -> None:
     """Add business types the program can fund.
 
-    :param register: call it with a :class:`~bansos_rules.registry.BusinessType` for each type.
+    :param register: call it with a :class:`~bansos_rules._registry.BusinessType` for each type.
     """
 
 
@@ -41,7 +41,7 @@ def register_business_types(register: Callable[[BusinessType], None]) -> None:
 def register_agencies(register: Callable[[Agency], None]) -> None:
     """Add agencies that rules can refer applicants to (``refer:`` in a rule).
 
-    :param register: call it with an :class:`~bansos_rules.registry.Agency` for each agency.
+    :param register: call it with an :class:`~bansos_rules._registry.Agency` for each agency.
     """
 
 

@@ -24,18 +24,18 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from bansos_rules.decision import Decision, RuleError
+from bansos_rules._decision import Decision, RuleError
+from bansos_rules._errors import RulesetError, UsageError
+from bansos_rules._messages import render
+from bansos_rules._models import Application
 from bansos_rules.engines._python import Emitter
-from bansos_rules.errors import RulesetError, UsageError
-from bansos_rules.messages import render
-from bansos_rules.models import Application
 from bansos_rules.ruleset.expr import suggest
 from bansos_rules.ruleset.ir import Invariant, Ruleset, for_business_type
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore
 from bansos_rules.testing.population import DEFAULT_SEED, Case, Population, example_yaml
 
 if TYPE_CHECKING:
-    from bansos_rules.book import RuleBook
+    from bansos_rules._book import RuleBook
 
 __all__ = ["InvariantResult", "check_invariants", "dates_to_try", "example_snippet"]
 

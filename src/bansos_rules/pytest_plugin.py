@@ -43,10 +43,10 @@ if TYPE_CHECKING:
 
     from _pytest._code.code import TerminalRepr
 
-    from bansos_rules.book import RuleBook
-    from bansos_rules.decision import Decision, Finding, Text
-    from bansos_rules.errors import Diagnostic
-    from bansos_rules.examples import ExampleResult
+    from bansos_rules._book import RuleBook
+    from bansos_rules._decision import Decision, Finding, Text
+    from bansos_rules._errors import Diagnostic
+    from bansos_rules._examples import ExampleResult
     from bansos_rules.ruleset.ir import Example
 
 __all__ = ["ExampleItem", "RulesetFile", "RulesetLoadItem"]
@@ -206,7 +206,7 @@ class _State:
             loaded together with the files collected before it.
         """
         from bansos_rules._api import load_rules
-        from bansos_rules.errors import BansosRulesError
+        from bansos_rules._errors import BansosRulesError
 
         try:
             book = load_rules([*self.files, path])
@@ -271,7 +271,7 @@ class RulesetFile(pytest.File):
 
 
 def _shown(path: Path) -> str:
-    from bansos_rules.errors import path_of
+    from bansos_rules._errors import path_of
 
     return path_of(path)
 
@@ -287,7 +287,7 @@ class ExampleItem(pytest.Item):
 
     def runtest(self) -> None:
         """Decide the example with the session's rule book; raise when the decision differs."""
-        from bansos_rules.examples import check_example
+        from bansos_rules._examples import check_example
 
         book = self.config.stash[_STATE].book
         assert book is not None  # this item's file was loaded into it
@@ -303,7 +303,7 @@ class ExampleItem(pytest.Item):
         style: Any = None,
     ) -> str | TerminalRepr:
         """A readable report for a mismatch or a library error; a traceback for anything else."""
-        from bansos_rules.errors import BansosRulesError, RulesetError
+        from bansos_rules._errors import BansosRulesError, RulesetError
 
         lang: _Lang = self.config.getoption("bansos_lang")
         exc = excinfo.value
@@ -344,7 +344,7 @@ class RulesetLoadItem(pytest.Item):
         style: Any = None,
     ) -> str | TerminalRepr:
         """The diagnostics, ``file:line:column: message (code)``, in the chosen language(s)."""
-        from bansos_rules.errors import RulesetError
+        from bansos_rules._errors import RulesetError
 
         if not isinstance(excinfo.value, _LoadFailed):
             return super().repr_failure(excinfo, style=style)
@@ -361,7 +361,7 @@ class RulesetLoadItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """The file and the line of its first diagnostic."""
-        from bansos_rules.errors import RulesetError
+        from bansos_rules._errors import RulesetError
 
         error = self.failure.error
         shown = _shown(self.path)

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bansos_rules._decision import Decision, Status, Text
+from bansos_rules._errors import RulesetError, UsageError
 from bansos_rules.check._model import Coverage, Kind, bilingual
-from bansos_rules.decision import Decision, Status, Text
-from bansos_rules.errors import RulesetError, UsageError
 
 if TYPE_CHECKING:
-    from bansos_rules.book import RuleBook
-    from bansos_rules.examples import ExampleResult
-    from bansos_rules.models import Application
+    from bansos_rules._book import RuleBook
+    from bansos_rules._examples import ExampleResult
+    from bansos_rules._models import Application
     from bansos_rules.ruleset.ir import Rule
     from bansos_rules.testing import Case, Population
 
@@ -158,7 +158,7 @@ class Context:
     def ensure_examples(self) -> None:
         """Run the examples on ``native`` for what they show, when the examples step was skipped."""
         if not self.example_results and "examples" in self.skip:
-            from bansos_rules.examples import run_examples
+            from bansos_rules._examples import run_examples
 
             self.example_results = list(run_examples(self.book))
             self.record_seen()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bansos_rules._decision import Status
+from bansos_rules._messages import label
 from bansos_rules.check._model import (
     CheckCase,
     CheckFinding,
@@ -13,8 +15,6 @@ from bansos_rules.check._model import (
     bilingual,
     pct,
 )
-from bansos_rules.decision import Status
-from bansos_rules.messages import label
 
 if TYPE_CHECKING:
     from bansos_rules.check._context import Context

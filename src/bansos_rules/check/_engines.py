@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bansos_rules._decision import Decision, Text
+from bansos_rules._errors import EngineUnavailableError
 from bansos_rules.check._model import CheckCase, CheckFinding, CheckSection, bilingual
-from bansos_rules.decision import Decision, Text
-from bansos_rules.errors import EngineUnavailableError
 
 if TYPE_CHECKING:
+    from bansos_rules._models import Application
     from bansos_rules.check._context import Context
-    from bansos_rules.models import Application
 
 _SHOWN_DIFFERENCES = 20  # applications listed for an engine that disagrees; the rest are counted
 

@@ -27,7 +27,7 @@ def examples(ctx: Context) -> CheckSection:
 
 
 def _run_examples(ctx: Context, engine: str) -> list[CheckCase]:
-    from bansos_rules.examples import check_example
+    from bansos_rules._examples import check_example
 
     cases = []
     for rs in ctx.book.rulesets:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bansos_rules._decision import Text
 from bansos_rules.check._model import CheckCase, CheckFinding, CheckSection, bilingual
-from bansos_rules.decision import Text
 
 if TYPE_CHECKING:
     from bansos_rules.check._context import Context

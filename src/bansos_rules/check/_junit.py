@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from bansos_rules._messages import Lang, label
 from bansos_rules.check._model import CheckCase, CheckFinding
-from bansos_rules.messages import Lang, label
 
 if TYPE_CHECKING:
     from bansos_rules.check._model import CheckReport

@@ -8,9 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bansos_rules._decision import RuleError, Status, Text
 from bansos_rules.check._exprs import check_shape
 from bansos_rules.check._model import CheckCase, CheckFinding, CheckSection, Severity, bilingual
-from bansos_rules.decision import RuleError, Status, Text
 
 if TYPE_CHECKING:
     from bansos_rules.check._context import Context

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bansos_rules.decision import Text
-from bansos_rules.messages import Lang, render
+from bansos_rules._decision import Text
+from bansos_rules._messages import Lang, render
 
 Kind = Literal["validation", "lint", "examples", "invariants", "engines", "coverage"]
 Severity = Literal["error", "warning"]

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bansos_rules._api import load_rules, ruleset_files
+from bansos_rules._decision import Text
+from bansos_rules._errors import PluginError, RulesetError, path_of
 from bansos_rules._manager import Plugins, load_plugins
 from bansos_rules.check._context import Context
 from bansos_rules.check._coverage import coverage
@@ -27,8 +29,6 @@ from bansos_rules.check._model import (
     Kind,
     bilingual,
 )
-from bansos_rules.decision import Text
-from bansos_rules.errors import PluginError, RulesetError, path_of
 
 _STEPS: tuple[tuple[Kind, Callable[[Context], CheckSection]], ...] = (
     ("examples", examples),

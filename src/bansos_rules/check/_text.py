@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bansos_rules._messages import Lang, label
 from bansos_rules.check._model import pct
-from bansos_rules.messages import Lang, label
 
 if TYPE_CHECKING:
     from bansos_rules.check._model import CheckCase, CheckReport, CheckSection

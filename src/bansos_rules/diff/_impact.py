@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeAlias
 
+from bansos_rules._book import RuleBook
+from bansos_rules._decision import Decision, Outcome, RuleError, Text
+from bansos_rules._errors import InputError, RulesetError
 from bansos_rules._io import Record
-from bansos_rules.book import RuleBook
-from bansos_rules.decision import Decision, Outcome, RuleError, Text
+from bansos_rules._messages import Lang, label
+from bansos_rules._models import Application
 from bansos_rules.diff._structure import structural_diff
-from bansos_rules.errors import InputError, RulesetError
-from bansos_rules.messages import Lang, label
-from bansos_rules.models import Application
 from bansos_rules.testing import Case, Kind, example_yaml
 from bansos_rules.testing import Population as _Drawn
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bansos_rules.decision import Text
+from bansos_rules._decision import Text
 from bansos_rules.diff._impact import Applicant, Tally, Transition
 from bansos_rules.diff._report import DiffReport
 from bansos_rules.diff._structure import FieldChange

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bansos_rules.decision import Text
+from bansos_rules._decision import Text
 from bansos_rules.diff._impact import Impact, Population, impact
 from bansos_rules.diff._sources import default_new, load_books, open_side
 from bansos_rules.diff._structure import StructuralDiff, structural_diff

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bansos_rules._api import load_rules, ruleset_files
+from bansos_rules._book import RuleBook
+from bansos_rules._errors import BansosRulesError, RulesetError, path_of
 from bansos_rules._io import UnreadableInput
 from bansos_rules._manager import Plugins, load_plugins
-from bansos_rules.book import RuleBook
-from bansos_rules.errors import BansosRulesError, RulesetError, path_of
 
 DEFAULT_PATH = "rulesets"
 """The path inside a git revision compared when ``REV`` is given without ``:path``."""

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from bansos_rules.book import RuleBook
-from bansos_rules.decision import Text
+from bansos_rules._book import RuleBook
+from bansos_rules._decision import Text
 from bansos_rules.ruleset.ir import Parameter, Rule, Ruleset
 
 ChangeKind = Literal["added", "removed", "changed"]

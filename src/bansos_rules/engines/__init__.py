@@ -1,6 +1,6 @@
-"""Engines: ways to evaluate a :class:`~bansos_rules.book.RuleBook`.
+"""Engines: ways to evaluate a :class:`~bansos_rules._book.RuleBook`.
 
-Every engine fills the book's :class:`~bansos_rules.book.Layout` the same way, so decisions from
+Every engine fills the book's :class:`~bansos_rules._book.Layout` the same way, so decisions from
 different engines can be compared slot by slot. Engines are contributed by plugins through the
 ``register_engines`` hook; the built-in ``native`` engine compiles the rules to Python.
 """
@@ -12,9 +12,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bansos_rules.book import RuleBook
-    from bansos_rules.decision import Decision
-    from bansos_rules.models import Application
+    from bansos_rules._book import RuleBook
+    from bansos_rules._decision import Decision
+    from bansos_rules._models import Application
 
 __all__ = ["Engine", "EngineFactory"]
 

@@ -43,9 +43,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from bansos_rules.decision import Decision, Outcome, RuleError
+from bansos_rules._decision import Decision, Outcome, RuleError
+from bansos_rules._errors import EngineUnavailableError
 from bansos_rules.engines._python import Emitter
-from bansos_rules.errors import EngineUnavailableError
 from bansos_rules.ruleset import tree as t
 from bansos_rules.ruleset.types import Obj, Opt, Prim, Seq, Ty, model_type, strip_opt
 from bansos_rules.ruleset.vocabulary import (
@@ -57,8 +57,8 @@ from bansos_rules.ruleset.vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from bansos_rules.book import Layout, ResolvedParams, RuleBook
-    from bansos_rules.models import Application
+    from bansos_rules._book import Layout, ResolvedParams, RuleBook
+    from bansos_rules._models import Application
     from bansos_rules.ruleset.ir import Rule, Variant
     from bansos_rules.ruleset.types import Function
 

@@ -8,7 +8,7 @@ function body, in the book's slot order:
 3. the planned type's fit score;
 4. each requirement rule, each in its own ``try`` so that one failing rule (a division by zero)
    marks only itself as an error instead of losing the decision;
-5. the outcome, and a :class:`~bansos_rules.decision.Decision` holding the raw results.
+5. the outcome, and a :class:`~bansos_rules._decision.Decision` holding the raw results.
 
 The generated source is kept on :attr:`NativeEngine.source` for inspection.
 """
@@ -19,14 +19,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bansos_rules.decision import Decision, Outcome, RuleError
+from bansos_rules._decision import Decision, Outcome, RuleError
 from bansos_rules.engines._python import Emitter
 from bansos_rules.ruleset.ir import Rule, for_business_type
 from bansos_rules.ruleset.vocabulary import RUNTIME_HELPERS, FitScore, fit_percent
 
 if TYPE_CHECKING:
-    from bansos_rules.book import Layout, RuleBook
-    from bansos_rules.models import Application
+    from bansos_rules._book import Layout, RuleBook
+    from bansos_rules._models import Application
 
 __all__ = ["NativeEngine"]
 

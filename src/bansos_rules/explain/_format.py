@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from bansos_rules.decision import Status, Text
-from bansos_rules.messages import render
+from bansos_rules._decision import Status, Text
+from bansos_rules._messages import render
 
 if TYPE_CHECKING:
     from bansos_rules.ruleset.ir import Rule

@@ -1,6 +1,6 @@
 """The manifest of a rule book: every text a decision's explanation needs, once per digest.
 
-A :class:`~bansos_rules.decision.Decision` holds only what the engine found (statuses, values read,
+A :class:`~bansos_rules._decision.Decision` holds only what the engine found (statuses, values read,
 score slots); titles, message templates, references, agency and business-type names and the
 parameter values over time live here. Findings, referrals, recommendations and the JSON of a
 decision are rendered from the two on demand, the same way whichever engine decided.
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
-from bansos_rules.decision import (
+from bansos_rules._decision import (
     Finding,
     Recommendation,
     Referral,
@@ -32,14 +32,14 @@ from bansos_rules.decision import (
     Text,
     _jsonable,
 )
-from bansos_rules.errors import BansosRulesError
+from bansos_rules._errors import BansosRulesError
 from bansos_rules.explain._format import Template
 from bansos_rules.ruleset.ir import Parameter, Rule, for_business_type
 from bansos_rules.ruleset.vocabulary import fit_percent
 
 if TYPE_CHECKING:
-    from bansos_rules.book import Layout
-    from bansos_rules.decision import Decision
+    from bansos_rules._book import Layout
+    from bansos_rules._decision import Decision
 
 __all__ = ["Manifest", "UnknownDigestError", "manifest_for_digest"]
 
@@ -206,7 +206,7 @@ class _Entry:
 class Manifest:
     """The texts, references, names and parameters of one rule book, keyed by its digest.
 
-    Built once per :class:`~bansos_rules.book.Layout` (:attr:`Layout.manifest`); every decision
+    Built once per :class:`~bansos_rules._book.Layout` (:attr:`Layout.manifest`); every decision
     of that book refers to it. A manifest pickles as its digest only.
     """
 

@@ -18,10 +18,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, to_json
 
-from bansos_rules.decision import Decision, Outcome, RuleError
-from bansos_rules.errors import BansosRulesError
+from bansos_rules._decision import Decision, Outcome, RuleError
+from bansos_rules._errors import BansosRulesError
+from bansos_rules._models import Application
 from bansos_rules.explain._manifest import Manifest, UnknownDigestError, _json
-from bansos_rules.models import Application
 
 __all__ = ["RecordError", "from_record", "record_json", "to_record"]
 

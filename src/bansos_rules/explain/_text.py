@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bansos_rules.decision import Decision, Finding, Status
+from bansos_rules._decision import Decision, Finding, Status
+from bansos_rules._messages import Lang, label
 from bansos_rules.explain._format import format_value
-from bansos_rules.messages import Lang, label
 
 __all__ = ["explain"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bansos_rules._registry import Agency
 from bansos_rules.hookspecs import hookimpl
-from bansos_rules.registry import Agency
 
 AGENCIES = (
     Agency(

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bansos_rules.errors import Diagnostic
+from bansos_rules._errors import Diagnostic
 
 __all__ = ["Located", "Position", "load_yaml"]
 

@@ -8,7 +8,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from bansos_rules.models import Application
+from bansos_rules._models import Application
 from bansos_rules.ruleset.schema import Expectation, Text
 from bansos_rules.ruleset.tree import Expr, Field
 

@@ -1,7 +1,7 @@
 """Loading a ruleset file: YAML → file-format models → a checked :class:`.ir.Ruleset`.
 
-Every problem is collected as a :class:`~bansos_rules.errors.Diagnostic` with ``file:line:column``
-and the rule id where there is one; loading raises one :class:`~bansos_rules.errors.RulesetError`
+Every problem is collected as a :class:`~bansos_rules._errors.Diagnostic` with ``file:line:column``
+and the rule id where there is one; loading raises one :class:`~bansos_rules._errors.RulesetError`
 that lists them all, never a traceback.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bansos_rules.errors import Diagnostic, RulesetError
-from bansos_rules.messages import render
-from bansos_rules.models import Application
-from bansos_rules.registry import Registry
+from bansos_rules._errors import Diagnostic, RulesetError
+from bansos_rules._messages import render
+from bansos_rules._models import Application
+from bansos_rules._registry import Registry
 from bansos_rules.ruleset import schema
 from bansos_rules.ruleset._yaml import Located, Position, load_yaml
 from bansos_rules.ruleset.expr import ExprError, Locate, Scope, compile_expr, suggest

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from bansos_rules.types import Slug
+from bansos_rules._types import Slug
 
 __all__ = [
     "ExampleSpec",

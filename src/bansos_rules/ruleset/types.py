@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from bansos_rules.messages import Lang
+from bansos_rules._messages import Lang
 
 __all__ = [
     "BOOL",

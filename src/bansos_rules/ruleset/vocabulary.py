@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
-from bansos_rules.models import (
+from bansos_rules._models import (
     Application,
     Beneficiary,
     BusinessPlan,
@@ -135,7 +135,7 @@ def roots(business_types: Iterable[str], *, with_fit: bool) -> dict[str, Ty]:
 
 
 OUTCOMES = ("approved", "rejected", "needs_review")
-"""The values of ``decision.outcome`` (those of :class:`bansos_rules.decision.Outcome`)."""
+"""The values of ``decision.outcome`` (those of :class:`bansos_rules._decision.Outcome`)."""
 
 
 def decision_type(rule_ids: Iterable[str], agencies: Iterable[str]) -> Obj:

@@ -36,7 +36,7 @@ from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from bansos_rules.models import Application, BusinessPlan
+from bansos_rules._models import Application, BusinessPlan
 from bansos_rules.testing.strategies import (
     DEFAULT_REFERENCE_DATE,
     StrategyArgumentError,
@@ -47,7 +47,7 @@ from bansos_rules.testing.strategies import (
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-    from bansos_rules.book import RuleBook
+    from bansos_rules._book import RuleBook
 
 __all__ = ["DEFAULT_SEED", "KINDS", "Case", "Kind", "Population", "example_yaml"]
 

@@ -12,7 +12,7 @@ Every strategy builds valid models (they never fail pydantic validation) and dra
 like the real thing: Kemendagri regency codes, NIKs that agree with the stated birth date and sex,
 Indonesian names, item names and prices in rupiah. Arguments are keyword-only and a bad argument
 raises :class:`StrategyArgumentError` (a :class:`hypothesis.errors.InvalidArgument` and a
-:class:`~bansos_rules.errors.BansosRulesError`) when the strategy is created.
+:class:`~bansos_rules._errors.BansosRulesError`) when the strategy is created.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from bansos_rules.errors import BansosRulesError
-from bansos_rules.models import (
+from bansos_rules._errors import BansosRulesError
+from bansos_rules._models import (
     Application,
     Assets,
     BankAccount,
@@ -41,11 +41,11 @@ from bansos_rules.models import (
     PlanItem,
     PriorAid,
 )
+from bansos_rules._types import Occupation, Sex
 from bansos_rules.ruleset.vocabulary import age_on
-from bansos_rules.types import Occupation, Sex
 
 if TYPE_CHECKING:
-    from bansos_rules.book import RuleBook
+    from bansos_rules._book import RuleBook
 
 __all__ = [
     "BUSINESS_AID_PROGRAMS",
@@ -399,7 +399,7 @@ def figures(book: RuleBook, *, on: date | None = None) -> Figures:
     :raises StrategyArgumentError: when a parameter has a value of the wrong kind, or a rule needs a
         parameter that is not in force on ``on``.
     """
-    from bansos_rules.errors import RulesetError
+    from bansos_rules._errors import RulesetError
 
     ref = _check_on(on)
     try:
@@ -473,7 +473,7 @@ def _figures_of(book: object, on: date) -> Figures:
     """The figures for a strategy's ``book=`` argument (cached per book and date)."""
     if book is None:
         return FIGURES_2025
-    from bansos_rules.book import RuleBook
+    from bansos_rules._book import RuleBook
 
     if not isinstance(book, RuleBook):
         raise StrategyArgumentError(f"book={book!r} must be a RuleBook (from load_rules) or None")

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic import BaseModel
 
-from bansos_rules.messages import Lang
+from bansos_rules._messages import Lang
 from bansos_rules.ruleset.vocabulary import fit_percent
 
 if TYPE_CHECKING:
-    from bansos_rules.book import Layout
+    from bansos_rules._book import Layout
     from bansos_rules.explain import Manifest
 
 __all__ = ["Decision", "Finding", "Outcome", "Recommendation", "Referral", "RuleError", "Status"]

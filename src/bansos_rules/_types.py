@@ -28,7 +28,8 @@ Nik = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
 """A 16-digit national identity number (*Nomor Induk Kependudukan*).
 
 Only the shape is checked here; what the digits say (issuing area, birth date, serial) is read by
-:mod:`bansos_rules.identity` and judged by rules, because a mismatch is a referral, not a rejection.
+:mod:`bansos_rules._identity` and judged by rules, because a mismatch is a referral, not a
+rejection.
 """
 
 KkNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]

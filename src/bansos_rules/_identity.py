@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bansos_rules.messages import Lang
-from bansos_rules.types import Sex
+from bansos_rules._messages import Lang
+from bansos_rules._types import Sex
 
 __all__ = ["NikParts", "nik_problems", "parse_nik"]
 

@@ -14,7 +14,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from bansos_rules.errors import PluginError
+from bansos_rules._errors import PluginError
 from bansos_rules.ruleset.types import Function, from_annotation
 
 __all__ = ["Agency", "BusinessType", "Registry", "RulesetSource"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bansos_rules.messages import Lang, render
+from bansos_rules._messages import Lang, render
 
 __all__ = [
     "BansosRulesError",

@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from bansos_rules.identity import nik_problems
-from bansos_rules.types import Decile, KkNumber, Nik, Occupation, RegencyCode, Rupiah, Sex, Slug
+from bansos_rules._identity import nik_problems
+from bansos_rules._types import Decile, KkNumber, Nik, Occupation, RegencyCode, Rupiah, Sex, Slug
 
 __all__ = [
     "Application",

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from bansos_rules.decision import Decision
-from bansos_rules.errors import (
+from bansos_rules._decision import Decision
+from bansos_rules._errors import (
     Diagnostic,
     EngineUnavailableError,
     FieldProblem,
@@ -27,13 +27,13 @@ from bansos_rules.errors import (
     RulesetError,
     UnknownBusinessTypeError,
 )
+from bansos_rules._messages import field_message_id
+from bansos_rules._models import Application
+from bansos_rules._registry import Agency, BusinessType, Registry
 from bansos_rules.explain import Manifest
 
 # format_value moved to bansos_rules.explain; re-exported for the modules importing it from here.
 from bansos_rules.explain import format_value as format_value
-from bansos_rules.messages import field_message_id
-from bansos_rules.models import Application
-from bansos_rules.registry import Agency, BusinessType, Registry
 from bansos_rules.ruleset.expr import suggest
 from bansos_rules.ruleset.ir import Rule, Ruleset, for_business_type
 from bansos_rules.ruleset.tree import Field
@@ -291,7 +291,7 @@ class RuleBook:
     ) -> Decision:
         """Decide one application with the rules in force on ``on``.
 
-        :param application: an :class:`~bansos_rules.models.Application` or a mapping to validate.
+        :param application: an :class:`~bansos_rules._models.Application` or a mapping to validate.
         :param on: the date whose parameter values apply.
         :param engine: the engine to use.
         :raises InputError: when the application is invalid or names an unknown business type.

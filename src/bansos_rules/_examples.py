@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bansos_rules.book import RuleBook
-from bansos_rules.decision import Decision, Status
+from bansos_rules._book import RuleBook
+from bansos_rules._decision import Decision, Status
 from bansos_rules.ruleset.ir import Example
 
 __all__ = ["ExampleResult", "check_example", "run_examples"]
