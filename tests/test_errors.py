@@ -16,7 +16,15 @@ from bansos_rules.diff import DiffSourceError, open_side
 from bansos_rules.invariants import check_invariants
 from bansos_rules.testing import Population, StrategyArgumentError, applications
 
-PUBLIC = ("bansos_rules._errors", "bansos_rules.check", "bansos_rules.diff", "bansos_rules.testing")
+PUBLIC = (
+    "bansos_rules",
+    "bansos_rules._errors",
+    "bansos_rules._io",
+    "bansos_rules.explain",
+    "bansos_rules.check",
+    "bansos_rules.diff",
+    "bansos_rules.testing",
+)
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -9,8 +9,10 @@
     ├── PluginError                a plugin failed to load, or a hook raised (names plugin and hook)
     ├── EngineUnavailableError     the engine asked for is not installed or cannot run here
     ├── UsageError                 a function was given an argument it cannot use (a ValueError)
-    ├── DiffSourceError            `diff`: a side is neither ruleset files nor a git revision
-    │                              (bansos_rules.diff; also an UnreadableInput)
+    ├── UnreadableInput            a whole input file cannot be read (missing, not text, not its
+    │   │                          format; the command line reports it and goes on)
+    │   └── DiffSourceError        `diff`: a side is neither ruleset files nor a git revision
+    │                              (bansos_rules.diff)
     └── StrategyArgumentError      a strategy was given a bad argument (bansos_rules.testing; also
                                    hypothesis's InvalidArgument)
 """

@@ -20,6 +20,7 @@ from typing import Any, TextIO, cast
 
 from pydantic import BaseModel
 
+from bansos_rules._errors import BansosRulesError
 from bansos_rules._models import Application
 
 __all__ = ["FORMATS", "Record", "UnreadableInput", "read_records"]
@@ -28,7 +29,7 @@ FORMATS = ("json", "jsonl", "csv")
 _LIST_SEPARATOR = ";"
 
 
-class UnreadableInput(Exception):
+class UnreadableInput(BansosRulesError):
     """A whole input file cannot be read (missing, not text, not the format its name says)."""
 
 

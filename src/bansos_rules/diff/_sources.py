@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bansos_rules._api import load_rules, ruleset_files
 from bansos_rules._book import RuleBook
-from bansos_rules._errors import BansosRulesError, RulesetError, path_of
+from bansos_rules._errors import RulesetError, path_of
 from bansos_rules._io import UnreadableInput
 from bansos_rules._manager import Plugins, load_plugins
 
@@ -22,7 +22,7 @@ DEFAULT_PATH = "rulesets"
 _FROM_FILES = "--rulesets"  # the plugin name load_rules gives rulesets loaded from paths
 
 
-class DiffSourceError(UnreadableInput, BansosRulesError):
+class DiffSourceError(UnreadableInput):
     """OLD or NEW names neither a ruleset file or directory nor a git revision that has one."""
 
 
