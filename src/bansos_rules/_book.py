@@ -108,7 +108,8 @@ class Layout:
     rules: tuple[Rule, ...] = field(init=False)
     scores: tuple[tuple[Rule, str], ...] = field(init=False)
     values: dict[str, Field] = field(init=False, repr=False)
-    """Every always-present path a rule reads, with its node: the decision's values, in order."""
+    """Every always-present path a rule reads, with its node, in an order where a path comes after
+    the paths it is read through; engines may read each once per decision."""
     local_index: dict[str, int] = field(init=False)
     read_slots: dict[str, tuple[tuple[str, int], ...]] = field(init=False, repr=False)
     param_slots: tuple[tuple[str, str, str | None], ...] = field(init=False)
@@ -137,7 +138,10 @@ class Layout:
             for variant in rule.variants.values():
                 for path, node in variant.values.items():
                     self.values.setdefault(path, node)
-        self.local_index = {path: i for i, path in enumerate(self.values)}
+        # A decision records the values some rule reads (its findings show them); values read
+        # only on the way to others (a record whose field a rule reads) are not recorded.
+        read = {path for rule in (*self.rules, *(r for r, _ in self.scores)) for path in rule.reads}
+        self.local_index = {path: i for i, path in enumerate(p for p in self.values if p in read)}
         self.read_slots = {
             rule.id: tuple((path, self.local_index[path]) for path in rule.reads)
             for rule in (*self.rules, *(r for r, _ in self.scores))
@@ -166,8 +170,8 @@ class Layout:
 
     @property
     def value_paths(self) -> tuple[str, ...]:
-        """The paths of a decision's values, in their order."""
-        return tuple(self.values)
+        """The paths of the values a decision records, in their order."""
+        return tuple(self.local_index)
 
     def params_on(self, on: date) -> ResolvedParams:
         """Parameter values in force on ``on`` (cached per date)."""

@@ -1312,7 +1312,9 @@ def _values_function(
     ]
     for path, node in layout.values.items():
         lines.append(f"    {emitter.values[path]} = {emitter.define(node)}")
-    lines.append("    return (" + "".join(emitter.values[p] + ", " for p in layout.values) + ")")
+    lines.append(
+        "    return (" + "".join(emitter.values[p] + ", " for p in layout.value_paths) + ")"
+    )
     namespace = dict(emitter.namespace)
     exec(compile("\n".join(lines) + "\n", "<bansos_rules.durable values>", "exec"), namespace)
     function: Callable[[Application, date, FitScore], tuple[Any, ...]] = namespace["_values"]

@@ -171,7 +171,7 @@ def _generate(layout: Layout, emitter: Emitter) -> str:
     lines.append("    else:")
     lines.append("        _out = _APPROVED")
     lines.append(f"    _total = {emitter.values.get('plan.total', '_pl.total')}")
-    values = "(" + "".join(emitter.values[path] + ", " for path in layout.values) + ")"
+    values = "(" + "".join(emitter.values[path] + ", " for path in layout.value_paths) + ")"
     results = "(" + "".join(t + ", " for t in targets) + ")"
     lines.append(
         "    return _T(_D, (_app.id, _out, _total if _out is _APPROVED else 0, _today, _engine,"
