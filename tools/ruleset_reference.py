@@ -31,9 +31,9 @@ from pydantic_core import PydanticUndefined
 
 from bansos_rules import _messages as messages
 from bansos_rules import _models as models
-from bansos_rules._book import format_value
 from bansos_rules._manager import BUILTIN_PLUGINS, Plugins
 from bansos_rules._registry import Registry
+from bansos_rules.explain import format_value
 from bansos_rules.ruleset import expr, schema
 from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr
 from bansos_rules.ruleset.ir import ANY_TYPE

@@ -31,9 +31,6 @@ from bansos_rules._messages import field_message_id
 from bansos_rules._models import Application
 from bansos_rules._registry import Agency, BusinessType, Registry
 from bansos_rules.explain import Manifest
-
-# format_value moved to bansos_rules.explain; re-exported for the modules importing it from here.
-from bansos_rules.explain import format_value as format_value
 from bansos_rules.ruleset.expr import suggest
 from bansos_rules.ruleset.ir import Rule, Ruleset, for_business_type
 from bansos_rules.ruleset.tree import Field

@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bansos_rules._book import format_value
 from bansos_rules._decision import Outcome
 from bansos_rules._messages import Lang, label
 from bansos_rules.diff._impact import OUTCOMES, Impact, RuleStatusChange, Tally, Transition
 from bansos_rules.diff._report import DiffReport
 from bansos_rules.diff._structure import ValueChange
+from bansos_rules.explain import format_value
 
 
 def _cell(text: str) -> str:
