@@ -167,3 +167,36 @@ def test_engines_lint_and_invariants_never_parse_source_text() -> None:
         if "ast.parse(" in path.read_text(encoding="utf-8")
     )
     assert parsing == ["ruleset/expr.py"]
+
+
+def _every_expression() -> list[tuple[str, tree.Expr]]:
+    layout = builtin_book().layout
+    return [
+        (rule.ruleset, expr)
+        for rule in (*layout.rules, *(r for r, _ in layout.scores))
+        for variant in rule.variants.values()
+        for expr in variant.exprs
+    ]
+
+
+def test_written_back_every_shipped_expression_checks_to_the_same_tree() -> None:
+    from bansos_rules.ruleset.expr import Scope, compile_expr
+    from bansos_rules.ruleset.types import Attr, Obj
+    from bansos_rules.ruleset.vocabulary import roots
+    from tests._support import registry
+
+    expressions = _every_expression()
+    for ruleset, expr in expressions:
+        params = [n for n in expr.nodes() if isinstance(n, tree.Param)]
+        scope = Scope(
+            roots=roots(registry().business_type_codes(), with_fit=True),
+            params=Obj("params", {p.name: Attr(p.ty) for p in params}),
+            by_type=frozenset(p.name for p in params if p.by_type),
+            functions=registry().functions,
+            candidate=next((p.candidate for p in params if p.candidate), None),
+            ruleset=ruleset,
+        )
+        again = compile_expr(tree.unparse(expr.tree), scope)
+        assert again.tree == expr.tree, expr.source
+        assert (again.reads, again.params) == (expr.reads, expr.params), expr.source
+    assert len(expressions) > 50
