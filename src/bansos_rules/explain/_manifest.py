@@ -203,7 +203,22 @@ class _Entry:
         self.tail = tail
 
 
-class Manifest:
+class _ByDigest:
+    """Manifests are equal when they describe rulesets with the same digest, resolved or not."""
+
+    __slots__ = ()
+    digest: str
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _ByDigest):
+            return self.digest == other.digest
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+
+class Manifest(_ByDigest):
     """The texts, references, names and parameters of one rule book, keyed by its digest.
 
     Built once per :class:`~bansos_rules._book.Layout` (:attr:`Layout.manifest`); every decision
@@ -264,14 +279,6 @@ class Manifest:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Manifest:
         return self
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Manifest | _Unresolved):
-            return self.digest == other.digest
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.digest)
 
     def __repr__(self) -> str:
         return f"Manifest({self.digest!r})"
@@ -527,7 +534,7 @@ class Manifest:
         return "".join(parts)
 
 
-class _Unresolved:
+class _Unresolved(_ByDigest):
     """The manifest of a decision unpickled where no rulesets with its digest are loaded (yet)."""
 
     __slots__ = ("digest",)
@@ -543,14 +550,6 @@ class _Unresolved:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (manifest_for_digest, (self.digest, False))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Manifest | _Unresolved):
-            return self.digest == other.digest
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.digest)
 
     def __repr__(self) -> str:
         return f"Manifest({self.digest!r}, unresolved)"

@@ -187,21 +187,18 @@ def from_record(record: Mapping[str, Any], manifest: Manifest) -> Decision:
     except ValidationError as exc:
         detail = exc.errors()[0]["msg"]
         raise RecordError(f"'values': {detail}", f"'values': {detail}") from None
-    return tuple.__new__(
-        Decision,
-        (
-            application_id,
-            outcome,
-            aid_value,
-            on,
-            engine,
-            manifest,
-            business_type,
-            plan_total,
-            results,
-            scores,
-            values,
-        ),
+    return Decision.build(
+        application_id,
+        outcome,
+        aid_value,
+        on,
+        engine,
+        manifest,
+        business_type,
+        plan_total,
+        results,
+        scores,
+        values,
     )
 
 
