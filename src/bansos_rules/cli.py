@@ -37,6 +37,7 @@ from bansos_rules._errors import (
     RulesetError,
     path_of,
 )
+from bansos_rules._families import ApprovedFamilies
 from bansos_rules._io import Record, UnreadableInput, read_records
 from bansos_rules._manager import load_plugins
 from bansos_rules._messages import Lang, label, render
@@ -440,7 +441,7 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     counts: Counter[str] = Counter()
     # One recipient per family card per round: rules see one application at a time, so
     # two approvals for the same KK within this batch are pointed out here.
-    approved_by_kk: dict[str, list[str]] = {}
+    families = ApprovedFamilies()
     try:
         for record in _records(args, counts, raw=True):
             counts["records"] += 1
@@ -481,14 +482,14 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
                 continue
             counts[decision.outcome.value] += 1
             if decision.outcome is Outcome.APPROVED:
-                approved_by_kk.setdefault(app.household.kk_number, []).append(app.id)
+                families.add(app.household.kk_number, app.id)
             _write(out, decision, args, lang, app.applicant.name)
+        for kk, ids in families.repeated():
+            print(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)), file=sys.stderr)
     finally:
+        families.close()
         if args.output:
             out.close()
-    for kk, ids in approved_by_kk.items():
-        if len(ids) > 1:
-            print(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)), file=sys.stderr)
     _summary(counts, lang, sys.stderr if args.fmt != "text" or args.output else sys.stdout)
     if counts["unreadable"]:
         return ExitCode.UNREADABLE_INPUT
