@@ -396,85 +396,113 @@ class _FactCode:
     """Generated Python that writes the facts of one date's rulesets as JSON, a function per round.
 
     Like the native engine's decide, the code is generated once from the rule tree's types: each
-    field a round's conditions read is fetched by a plain attribute read (computed fields by
-    their helper) and written straight into JSON text by its type; optional fields are left out
-    when ``None`` (durable_rules matches a JSON ``null`` as both present and absent), dates
-    become their ordinal, and lists of records become lists of the item fields read. A round's
-    function returns the fact's members, without the enclosing braces.
+    record whose fields a round's conditions read gets a function that writes exactly those
+    fields as one formatted string, each by its type (computed fields by their helper, dates as
+    their ordinal); optional fields are left out when ``None`` (durable_rules matches a JSON
+    ``null`` as both present and absent), and lists of records become lists of the item fields
+    read. A round's function returns the fact's members, without the enclosing braces.
     """
 
     def __init__(self, roots: Mapping[str, Ty], emitter: Emitter) -> None:
         self.roots = roots
         self.emitter = emitter
         self.lines: list[str] = []
+        self.constants: dict[str, str] = {}
         self._count = itertools.count()
 
     def function(self, name: str, shape: _Shape) -> None:
         """``name(_app, _today)``: the members of one round's fact, as JSON text."""
-        body = ["    _m = []"]
+        members = []
         for root, child in shape.fields.items():
             base = "_app" if root == "application" else f"_app.{root}"
-            value = self._value(base, self.roots[root], child or _Shape(), body, "    ")
-            body.append(f"    _m.append({json.dumps(root) + ':'!r} + {value})")
-        self.lines += [f"def {name}(_app, _today):", *body, "    return ','.join(_m)", ""]
+            value = self._value(base, self.roots[root], child or _Shape())
+            members.append(f'"{root}":{{{value}}}')
+        self.lines += [f"def {name}(_app, _today):", f"    return f'{','.join(members)}'", ""]
 
-    def _local(self) -> str:
-        return f"_t{next(self._count)}"
+    def _constant(self, text: str) -> str:
+        """A name for ``text`` in the generated code (it keeps quotes out of f-strings)."""
+        found = self.constants.get(text)
+        if found is None:
+            found = self.constants[text] = f"_k{len(self.constants)}"
+        return found
 
-    def _value(self, code: str, ty: Ty, shape: _Shape, body: list[str], indent: str) -> str:
+    def _value(self, code: str, ty: Ty, shape: _Shape) -> str:
         """An expression of the JSON text of ``code`` (of type ``ty``, not ``None``)."""
         ty = strip_opt(ty)
         if isinstance(ty, Seq):
             item = strip_opt(ty.item)
             if isinstance(item, Obj):
-                each = f"{self._item_function(item, shape)}(_i, _today)"
-            else:
-                each = self._value("_i", item, shape, body, indent)
-            return f"'[' + ','.join([{each} for _i in {code}]) + ']'"
+                return f"_objects({code}, {self._object(item, shape)}, _today)"
+            return f"_list({code}, {self._encoder(item)})"
         if isinstance(ty, Obj):
             if not shape.fields:
-                return "'{}'"  # an object tested only for being there
-            members = self._local()
-            body.append(f"{indent}{members} = []")
-            for name, child in shape.fields.items():
-                attr = ty.fields[name]
-                if attr.derived is not None:
-                    read = f"{self.emitter.helper(attr.derived)}({code}, _today)"
-                else:
-                    read = f"{code}.{name}"
-                local = self._local()
-                body.append(f"{indent}{local} = {read}")
-                inner = indent
-                if isinstance(attr.type, Opt):
-                    body.append(f"{indent}if {local} is not None:")
-                    inner = indent + "    "
-                value = self._value(local, attr.type, child or _Shape(), body, inner)
-                body.append(f"{inner}{members}.append({json.dumps(name) + ':'!r} + {value})")
-            return f"'{{' + ','.join({members}) + '}}'"
-        if ty == Prim("date"):
-            return f"_int({code}.toordinal())"
-        if ty == Prim("bool"):
-            return f"('true' if {code} else 'false')"
-        if ty == Prim("int"):
-            return f"_int({code})"
-        return f"_text({code})"
+                return self._constant("{}")  # an object tested only for being there
+            return f"{self._object(ty, shape)}({code}, _today)"
+        return f"{self._encoder(ty)}({code})"
 
-    def _item_function(self, ty: Obj, shape: _Shape) -> str:
-        name = f"_item{next(self._count)}"
-        body: list[str] = []
-        value = self._value("_x", ty, shape, body, "    ")
-        self.lines += [f"def {name}(_x, _today):", *body, f"    return {value}", ""]
+    @staticmethod
+    def _encoder(ty: Ty) -> str:
+        """The helper that writes a value of the simple type ``ty`` as JSON."""
+        if ty == Prim("date"):
+            return "_date"
+        if ty == Prim("bool"):
+            return "_bool"
+        return "_int" if ty == Prim("int") else "_text"
+
+    def _object(self, ty: Obj, shape: _Shape) -> str:
+        """The name of a generated function writing the fields ``shape`` reads of a ``ty``."""
+        name = f"_o{next(self._count)}"
+        required: list[str] = []
+        optional: list[str] = []
+        for field_name, child in shape.fields.items():
+            attr = ty.fields[field_name]
+            if attr.derived is not None:
+                read = f"{self.emitter.helper(attr.derived)}(_x, _today)"
+            else:
+                read = f"_x.{field_name}"
+            if isinstance(attr.type, Opt):
+                local = f"_t{next(self._count)}"
+                key = self._constant(f',"{field_name}":')
+                value = self._value(local, attr.type, child or _Shape())
+                optional.append(f"('' if ({local} := {read}) is None else {key} + {value})")
+            else:
+                value = self._value(read, attr.type, child or _Shape())
+                required.append(f'"{field_name}":{{{value}}}')
+        # Members that are always there first, so that each optional one can bring its comma.
+        if required:
+            text = "f'{{" + ",".join(required) + "'"
+            text += "".join(f" + {part}" for part in optional) + " + '}'"
+        else:
+            text = "'{' + (" + " + ".join(optional) + ")[1:] + '}'"
+        self.lines += [f"def {name}(_x, _today):", f"    return {text}", ""]
         return name
 
     def compile(self) -> dict[str, Any]:
         """The generated functions, by name."""
         namespace = {
             **self.emitter.namespace,
+            **{name: text for text, name in self.constants.items()},
             "_int": int.__repr__,
             "_text": json.encoder.encode_basestring_ascii,  # as json.dumps writes text
+            "_bool": {True: "true", False: "false"}.__getitem__,
+            "_date": _date_ordinal,
+            "_list": _json_list,
+            "_objects": _json_objects,
         }
         exec(compile("\n".join(self.lines), "<bansos_rules.durable facts>", "exec"), namespace)
         return namespace
+
+
+def _date_ordinal(value: date) -> str:
+    return str(value.toordinal())
+
+
+def _json_list(items: Iterable[Any], encode: Callable[[Any], str]) -> str:
+    return "[" + ",".join(map(encode, items)) + "]"
+
+
+def _json_objects(items: Iterable[Any], encode: Callable[[Any, date], str], today: date) -> str:
+    return "[" + ",".join([encode(item, today) for item in items]) + "]"
 
 
 # --------------------------------------------------------------------------------------------
