@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from bansos_rules.ruleset.types import Ty
 
@@ -297,23 +297,9 @@ class Expr:
         """Whether it reads the planned business type's fit score."""
         return any(isinstance(n, Root) and n.name == "fit" for n in walk(self.tree))
 
-    @property
-    def functions(self) -> frozenset[str]:
-        """Registered functions it calls."""
-        return frozenset(n.name for n in walk(self.tree) if isinstance(n, Call) and not n.builtin)
-
     def nodes(self) -> Iterator[Node]:
         """Every node of the tree."""
         return walk(self.tree)
-
-
-def constant(node: Node) -> Any:
-    """The value of a :class:`Const` node or a list literal of constants; raises otherwise."""
-    if isinstance(node, Const):
-        return node.value
-    if isinstance(node, Items):
-        return tuple(constant(item) for item in node.items)
-    raise TypeError(f"not a constant: {node!r}")
 
 
 def unparse(node: Node) -> str:
