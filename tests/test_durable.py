@@ -97,6 +97,14 @@ EDGE_RULES = ruleset_text(
     )
     + rule("max(applicant.business_experience_years, 1) * 2 < 20", rule_id="t.mult")
     + rule(
+        "applicant.birth_date < today and all(m.birth_date <= today for m in household.members)",
+        rule_id="t.dates",
+    )
+    + rule(
+        "applicant.name != 'Siti Rahmawati' and applicant.village != 'Loa Bakung ü'",
+        rule_id="t.text",
+    )
+    + rule(
         "(plan.total if applicant.pkh_member else 0) >= 4000000",
         rule_id="t.ifexp",
         extra="when: applicant.assets.has_kitchen\non_fail: review\n",
@@ -236,3 +244,15 @@ def test_a_condition_durable_rules_refuses_is_named(monkeypatch: pytest.MonkeyPa
         RuntimeError, match=r"cannot build the conditions of fit\.\w+.*error code: 113"
     ):
         engine.decide(base_application(), ON)
+
+
+def test_texts_with_quotes_and_non_ascii_reach_durable_rules_intact(edge_book: Any) -> None:
+    for name, village in [
+        ('Siti "Ani" Rahmawati', "Loa Bakung ü"),
+        ("Siti Rahmawati", 'Loa \\ Bakung "ü"'),
+        ("Siti Rahmawati", "Loa Bakung ü"),
+    ]:
+        app = base_application(applicant__name=name, applicant__village=village)
+        native = edge_book.engine("native").decide(app, ON)
+        durable = edge_book.engine("durable").decide(app, ON)
+        assert comparable(durable) == comparable(native), (name, village)
