@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import sys
-import types
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any, TextIO, cast
 from pydantic import BaseModel
 
 from bansos_rules._errors import BansosRulesError
-from bansos_rules._models import Application
+from bansos_rules._models import Application, unwrap_annotation
 
 __all__ = ["FORMATS", "Record", "UnreadableInput", "read_records"]
 
@@ -348,24 +347,12 @@ def _is_text_list(parts: list[str]) -> bool:
         info = model.model_fields.get(part)
         if info is None:
             return False
-        annotation = _unwrap(info.annotation)
+        annotation = unwrap_annotation(info.annotation)
         if typing.get_origin(annotation) is tuple:
-            item = _unwrap(typing.get_args(annotation)[0])
+            item = unwrap_annotation(typing.get_args(annotation)[0])
             model = item
             annotation_is_text_list = item is str or typing.get_origin(item) is typing.Literal
         else:
             model = annotation
             annotation_is_text_list = False
     return bool(annotation is not None and annotation_is_text_list)
-
-
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = args[0]
-        else:
-            return annotation

@@ -11,8 +11,10 @@ the rulesets, so that a policy change is a file change.
 
 from __future__ import annotations
 
+import types
+import typing
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -229,3 +231,19 @@ class Application(Model):
     applicant: Beneficiary
     household: Household
     plan: BusinessPlan
+
+
+def unwrap_annotation(annotation: Any) -> Any:
+    """The type a field annotation holds: without ``Annotated`` constraints and without
+    ``| None`` (a union of several other types is returned as it is)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation

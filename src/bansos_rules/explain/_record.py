@@ -8,7 +8,6 @@ date, the engine and the ruleset digest. The schema is documented in ``docs/cli.
 from __future__ import annotations
 
 import json
-import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -20,7 +19,7 @@ from pydantic_core import PydanticSerializationError, to_json
 
 from bansos_rules._decision import Decision, Outcome, RuleError
 from bansos_rules._errors import BansosRulesError
-from bansos_rules._models import Application
+from bansos_rules._models import Application, unwrap_annotation
 from bansos_rules.explain._manifest import Manifest, UnknownDigestError, _json
 
 __all__ = ["RecordError", "from_record", "record_json", "to_record"]
@@ -270,24 +269,10 @@ def _annotation(path: str) -> Any:
         if info is None:
             return None
         annotation = info.annotation
-        model = _unwrap(annotation)
+        model = unwrap_annotation(annotation)
     return annotation
 
 
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
-        else:
-            return annotation
-
-
 def _is_scalar(annotation: Any) -> bool:
-    inner = _unwrap(annotation)
+    inner = unwrap_annotation(annotation)
     return inner in (int, str, bool) or typing.get_origin(inner) is typing.Literal
