@@ -300,12 +300,12 @@ HEAD = "ruleset: broken\ntitle: {id: a, en: b}\n"
 @pytest.mark.parametrize(
     ("text", "code", "line", "column", "fact"),
     [
-        (HEAD + "version: !!int ten\n", "yaml-syntax", 3, 10, "'ten'"),
-        (HEAD + "version: !!bool maybe\n", "yaml-syntax", 3, 10, "'maybe'"),
-        (HEAD + "version: !!seq x\n", "yaml-syntax", 3, 10, "'x'"),
+        (HEAD + "version: !!int ten\n", "yaml-unsupported", 3, 10, "!!int"),
+        (HEAD + "version: !!bool maybe\n", "yaml-unsupported", 3, 10, "!!bool"),
+        (HEAD + "version: !!seq x\n", "yaml-unsupported", 3, 10, "!!seq"),
         (HEAD + "2025-13-01: x\n", "yaml-syntax", 3, 1, "'2025-13-01'"),
         (HEAD + "a: &d 2025-02-30\nb: *d\n", "yaml-syntax", 3, 4, "'2025-02-30'"),
-        (HEAD + "version: a\x07b\n", "yaml-syntax", 3, 11, "#x0007"),
+        (HEAD + "version: a\x07b\n", "text-deceptive", 3, 11, "U+0007"),
         (
             HEAD + "a:\n  b: " + "[" * 3000 + "]" * 3000 + "\n",
             "yaml-too-large",

@@ -218,7 +218,9 @@ class RuleBook:
     def _check(rulesets: Sequence[Ruleset]) -> None:
         problems: list[Diagnostic] = []
         owner: dict[str, Ruleset] = {}
-        for rs in rulesets:
+        # A file given by path goes last: a clash is reported in the file being edited, not in
+        # the installed ruleset it clashes with.
+        for rs in sorted(rulesets, key=lambda r: r.plugin == "--rulesets"):
             for rule in rs.rules:
                 other = owner.get(rule.id)
                 if other is not None:

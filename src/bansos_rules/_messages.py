@@ -23,6 +23,40 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "berkas terlalu besar atau bersarang terlalu dalam",
         "file is too large or too deeply nested",
     ),
+    "file-empty": (
+        "berkas ruleset kosong; tulis setidaknya 'ruleset:', 'title:' dan 'rules:'",
+        "the ruleset file is empty; write at least 'ruleset:', 'title:' and 'rules:'",
+    ),
+    "file-too-large": (
+        "berkas ruleset terlalu besar ({size} byte; paling banyak {limit}); pindahkan teks "
+        "rujukan yang panjang ke dokumen terpisah dan tulis judul serta pasalnya saja",
+        "the ruleset file is too large ({size} bytes; at most {limit}); move long reference "
+        "texts to a separate document and cite only their title and article",
+    ),
+    "file-not-utf8": (
+        "berkas bukan teks UTF-8 (byte 0x{byte} tidak valid); simpan ulang sebagai UTF-8 "
+        "(di Notepad: Simpan Sebagai → Encoding: UTF-8)",
+        "the file is not UTF-8 text (byte 0x{byte} is not valid); save it again as UTF-8 "
+        "(in Notepad: Save As → Encoding: UTF-8)",
+    ),
+    "yaml-number-form": (
+        "'{text}' dibaca YAML sebagai bilangan dalam bentuk lain (heksadesimal, oktal, biner, "
+        "basis 60 atau dengan garis bawah); tulis bilangan bulat desimal biasa, misalnya 18, "
+        "atau beri tanda kutip bila maksudnya teks",
+        "YAML reads '{text}' as a number in another form (hexadecimal, octal, binary, base 60 "
+        "or with underscores); write a plain decimal whole number such as 18, or quote it if "
+        "it is text",
+    ),
+    "yaml-number-range": (
+        "bilangan '{text}' terlalu besar (paling besar {limit})",
+        "the number '{text}' is too large (at most {limit})",
+    ),
+    "text-deceptive": (
+        "karakter tersembunyi {char} tidak diizinkan: karakter kendali, pembalik arah teks dan "
+        "karakter tak terlihat bisa membuat teks tampak lain dari isinya; hapus karakter itu",
+        "the hidden character {char} is not allowed: control, text-direction and invisible "
+        "characters can make text look different from what it is; delete it",
+    ),
     "duplicate-key": (
         "kunci '{key}' ditulis dua kali (pertama di baris {first_line})",
         "duplicate key '{key}' (first at line {first_line})",
@@ -58,6 +92,12 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "nilai parameter '{name}' harus {expected_id}, bukan {got!r}",
         "value of parameter '{name}' must be {expected_en} (got {got!r})",
     ),
+    "param-range": (
+        "nilai parameter '{name}' ({value}) di luar rentang yang masuk akal untuk satuan "
+        "'{unit}' ({low} sampai {high})",
+        "value of parameter '{name}' ({value}) is outside the range that makes sense for "
+        "unit '{unit}' ({low} to {high})",
+    ),
     "param-keys": (
         "parameter '{name}' tidak mempunyai nilai untuk jenis usaha {missing}",
         "parameter '{name}' has no value for business type(s) {missing}",
@@ -92,6 +132,19 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "expr-too-large": (
         "ekspresi terlalu besar ({size} simpul; paling banyak {limit})",
         "expression is too large ({size} nodes; at most {limit})",
+    ),
+    "expr-too-much-work": (
+        "ekspresi ini bisa memerlukan {work:,} langkah untuk satu permohonan (paling banyak "
+        "{limit:,}): perulangan 'for' bertingkat atas daftar panjang; sederhanakan atau pecah "
+        "menjadi beberapa aturan",
+        "this expression can take {work:,} steps for one application (at most {limit:,}): "
+        "nested 'for' loops over long lists; simplify it or split it into several rules",
+    ),
+    "expr-name-not-ascii": (
+        "nama '{name}' memakai huruf selain huruf Latin biasa (misalnya huruf lebar penuh); "
+        "ketik ulang dengan huruf a-z, angka dan garis bawah",
+        "the name '{name}' uses characters other than plain Latin letters (fullwidth letters, "
+        "for example); type it again with a-z, digits and underscores",
     ),
     "expr-unknown-name": ("nama '{name}' tidak dikenal", "unknown name '{name}'"),
     "expr-unknown-field": (

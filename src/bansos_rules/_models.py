@@ -36,6 +36,11 @@ __all__ = [
 ]
 
 
+MAX_TAGS = 20
+"""The most interests, skills or certificates one applicant lists."""
+MAX_AID_HISTORY = 50
+"""The most earlier aid entries one applicant or household carries (decades of yearly aid)."""
+
 _PAIRS = tuple(f"{n:02d}" for n in range(100))
 
 
@@ -84,15 +89,21 @@ class Beneficiary(Model):
     dtsen_decile: Decile | None = Field(default=None, description="DTSEN welfare decile, 1-10.")
     pkh_member: bool = Field(description="Member of a family receiving PKH.")
     occupation: Occupation = "none"
-    interests: tuple[Slug, ...] = Field(default=(), description="Business types wanted.")
-    skills: tuple[Slug, ...] = Field(default=(), description="e.g. `cooking`, `mechanics`.")
-    certificates: tuple[Slug, ...] = Field(default=(), description="Certified skills.")
+    interests: tuple[Slug, ...] = Field(
+        default=(), max_length=MAX_TAGS, description="Business types wanted."
+    )
+    skills: tuple[Slug, ...] = Field(
+        default=(), max_length=MAX_TAGS, description="e.g. `cooking`, `mechanics`."
+    )
+    certificates: tuple[Slug, ...] = Field(
+        default=(), max_length=MAX_TAGS, description="Certified skills."
+    )
     existing_business: Slug | None = Field(
         default=None, description="Business type already run, if any."
     )
     business_experience_years: int = Field(default=0, ge=0, le=80)
     assets: Assets = Field(default_factory=Assets)
-    prior_aid: tuple[PriorAid, ...] = Field(default=())
+    prior_aid: tuple[PriorAid, ...] = Field(default=(), max_length=MAX_AID_HISTORY)
     bank_account: BankAccount | None = None
 
     @field_validator("nik")
@@ -164,7 +175,9 @@ class Household(Model):
     sanitation: bool = Field(description="Has adequate sanitation.")
     slum_area: bool = Field(default=False, description="Lives in a designated slum area.")
     aid_history: tuple[PriorAid, ...] = Field(
-        default=(), description="Aid received by any member, including this round's."
+        default=(),
+        max_length=MAX_AID_HISTORY,
+        description="Aid received by any member, including this round's.",
     )
 
     @property

@@ -142,6 +142,10 @@ def check_invariants(
     return [results[inv.id] for rs in book.rulesets for inv in rs.invariants]
 
 
+_FIRST_DAY = date(2000, 1, 1)
+_LAST_DAY = date(2099, 12, 31)
+
+
 def dates_to_try(book: RuleBook) -> list[date]:
     """The dates applications are decided on: where the parameters' values change.
 
@@ -156,9 +160,13 @@ def dates_to_try(book: RuleBook) -> list[date]:
         for param in rs.parameters.values():
             for period in param.periods:
                 candidates.add(period.start)
-                candidates.add(period.start - timedelta(days=1))
+                if period.start > date.min:
+                    candidates.add(period.start - timedelta(days=1))
                 if period.until is not None:
                     candidates.add(period.until)
+    # Applications can be generated for 2000-2099 only: a value in force "since 0001-01-01" or
+    # "until 9999-12-31" is tried at the edge of that window instead.
+    candidates = {min(max(day, _FIRST_DAY), _LAST_DAY) for day in candidates}
     usable = []
     for day in sorted(candidates):
         try:

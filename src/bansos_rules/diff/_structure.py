@@ -174,7 +174,7 @@ def _timeline(old: Parameter | None, new: Parameter | None) -> tuple[ValueChange
     for param in (old, new):
         for period in param.periods if param else ():
             bounds.add(period.start)
-            if period.until is not None:
+            if period.until is not None and period.until < date.max:
                 bounds.add(period.until + timedelta(days=1))
     ordered = sorted(bounds)
     # key -> open segment [start, old, new]; closed segments collected in order of start.
@@ -195,7 +195,8 @@ def _timeline(old: Parameter | None, new: Parameter | None) -> tuple[ValueChange
         for key in list(open_):
             start, va, vb = open_[key]
             if pairs.get(key) != (va, vb):
-                found.append(ValueChange(start, day - timedelta(days=1), va, vb, key))
+                last = day - timedelta(days=1) if day > date.min else day
+                found.append(ValueChange(start, last, va, vb, key))
                 del open_[key]
         for key, (va, vb) in pairs.items():
             if key not in open_:

@@ -9,6 +9,7 @@ objects, no merge keys, and a bound on size so that aliases cannot blow up memor
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,12 +17,16 @@ import yaml
 
 from bansos_rules._errors import Diagnostic
 
-__all__ = ["Located", "Position", "load_yaml"]
+__all__ = ["MAX_FILE_BYTES", "Located", "Position", "decode_ruleset", "load_yaml"]
 
 Path = tuple[str | int, ...]
 
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+MAX_FILE_BYTES = 1_000_000
+"""The largest ruleset file accepted (the built-in ones are 10-40 KB)."""
+MAX_INT = 2**63 - 1
+"""The largest whole number a ruleset may write (64-bit, as the engines and records store it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,13 @@ def _position(node: yaml.Node) -> Position:
 
 def load_yaml(text: str, file: str) -> tuple[Located | None, list[Diagnostic]]:
     """Parse ``text``; return the located data, or ``None`` and the problems that stopped it."""
+    if len(text) > MAX_FILE_BYTES:
+        return None, [
+            _too_big(len(text.encode("utf-8")), text.count("\n", 0, MAX_FILE_BYTES) + 1, file)
+        ]
+    hidden = _scan(text, file)
+    if hidden is not None:
+        return None, [hidden]
     try:
         loader = _Loader(text)  # checks every character at once
     except yaml.reader.ReaderError as exc:
@@ -125,12 +137,11 @@ def load_yaml(text: str, file: str) -> tuple[Located | None, list[Diagnostic]]:
         loader.dispose()
     located = Located(data=None, file=file)
     if root is None:
-        located.data = {}
-        return located, []
+        return None, [Diagnostic("file-empty", {}, file=file, line=1, column=1)]
     problems: list[Diagnostic] = []
     budget = [MAX_NODES]
     try:
-        located.data = _build(root, (), located, loader, problems, budget)
+        located.data = _build(root, (), located, _Context(text, loader, problems), budget)
     except _TooLarge as exc:
         pos = _position(exc.node)
         return None, [Diagnostic("yaml-too-large", {}, file=file, line=pos.line, column=pos.column)]
@@ -153,36 +164,156 @@ def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Diagn
     )
 
 
+def decode_ruleset(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
+    """The text of a ruleset file's bytes; or ``None`` and why not (too large, not UTF-8)."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [_too_big(len(data), data.count(b"\n", 0, MAX_FILE_BYTES) + 1, file)]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[start : exc.start].decode("utf-8", "replace")) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start : exc.start + 1].hex().upper()
+        return None, [
+            Diagnostic("file-not-utf8", {"byte": byte}, file=file, line=line, column=column)
+        ]
+
+
+def _scan(text: str, file: str) -> Diagnostic | None:
+    """The first character anywhere in the file (comments too) that hides or reorders text."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark opens the file, it hides nothing
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if line.isprintable():
+            continue
+        for column, ch in enumerate(line, start=1):
+            found = _deceptive(ch)
+            if found is not None:
+                return Diagnostic(
+                    "text-deceptive", {"char": found}, file=file, line=number, column=column
+                )
+    return None
+
+
+def _too_big(size: int, line: int, file: str) -> Diagnostic:
+    return Diagnostic(
+        "file-too-large", {"size": size, "limit": MAX_FILE_BYTES}, file=file, line=line, column=1
+    )
+
+
 _KINDS = {"timestamp": "date", "int": "whole number", "float": "number", "bool": "true/false"}
+_INT_TAG = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
-def _construct(
-    node: yaml.ScalarNode, located: Located, loader: _Loader, problems: list[Diagnostic]
-) -> Any:
+@dataclass(slots=True)
+class _Context:
+    """What building the data needs besides the node: the text, the loader, the problems."""
+
+    text: str
+    loader: _Loader
+    problems: list[Diagnostic]
+
+    def problem(self, code: str, node: yaml.Node, file: str, **args: Any) -> None:
+        pos = _position(node)
+        found = Diagnostic(code, args, file=file, line=pos.line, column=pos.column)
+        if found not in self.problems:
+            self.problems.append(found)
+
+
+def _int_problem(node: yaml.ScalarNode) -> tuple[str, dict[str, Any]] | None:
+    """Why a scalar YAML reads as a whole number cannot be one here, if it cannot.
+
+    YAML 1.1 reads ``0x1F``, ``0o17``, ``017`` (octal), ``0b101``, ``1_000`` and ``1:30`` (base
+    60) as numbers: a ruleset writes whole numbers only in plain decimal, so none of these
+    silently becomes a different number than the one an analyst reads.
+    """
+    text = node.value
+    if not _DECIMAL.fullmatch(text):
+        return "yaml-number-form", {"text": text}
+    digits = text.lstrip("+-")
+    if len(digits) > 19 or int(text) > MAX_INT or int(text) < -MAX_INT:
+        return "yaml-number-range", {
+            "text": text if len(text) <= 30 else text[:27] + "...",
+            "limit": MAX_INT,
+        }
+    return None
+
+
+def _deceptive(text: str) -> str | None:
+    """The first character of ``text`` that hides or reorders what a reader sees, if any.
+
+    Control characters (ANSI escapes start with one), format characters (bidirectional overrides,
+    zero-width spaces and joiners), line and paragraph separators, private-use and unassigned
+    characters.
+    """
+    for ch in text:
+        if ch.isprintable() or ch in _ALLOWED_CONTROLS or ch == " ":
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Zs",):  # other spaces are visible as space
+            continue
+        name = unicodedata.name(ch, "")
+        return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+    return None
+
+
+def _construct(node: yaml.ScalarNode, located: Located, ctx: _Context) -> Any:
     """The value of a plain YAML scalar; a problem (not a traceback) when it cannot be built.
 
     PyYAML raises ``ValueError`` for dates that do not exist (``2025-02-30``) and various errors
     for a tag that does not fit its text (``!!int ten``, ``!!seq x``).
     """
+    if node.tag == _INT_TAG:
+        bad = _int_problem(node)
+        if bad is not None:
+            ctx.problem(bad[0], node, located.file, **bad[1])
+            return None
     try:
-        return loader.construct_object(node, deep=True)
+        value = ctx.loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError, KeyError, OverflowError) as exc:
         # PyYAML leaves the node marked as in construction; an alias to it would then be
         # reported as "recursive". Unmark it, and report each bad node once.
-        loader.recursive_objects.pop(node, None)
+        ctx.loader.recursive_objects.pop(node, None)
         kind = node.tag.rsplit(":", 1)[-1]
         reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
-        pos = _position(node)
-        found = Diagnostic(
+        ctx.problem(
             "yaml-syntax",
-            {"detail": f"'{node.value}' is not a valid {_KINDS.get(kind, kind)} ({reason})"},
-            file=located.file,
-            line=pos.line,
-            column=pos.column,
+            node,
+            located.file,
+            detail=f"'{node.value}' is not a valid {_KINDS.get(kind, kind)} ({reason})",
         )
-        if found not in problems:
-            problems.append(found)
         return None
+    if isinstance(value, str):
+        hidden = _deceptive(value)
+        if hidden is not None:
+            ctx.problem("text-deceptive", node, located.file, char=hidden)
+            return None
+    return value
+
+
+def _tagged(text: str, node: yaml.Node) -> str | None:
+    """The explicit tag written on ``node`` (``!!str``, ``!foo``), if one is.
+
+    The composer resolves every node to a tag, so an explicit one is found in the text: a node's
+    start is its properties (an anchor and a tag, in either order) when it has any.
+    """
+    at = node.start_mark.index
+    for _ in range(2):
+        if text.startswith("!", at):
+            end = at
+            while end < len(text) and not text[end].isspace() and text[end] not in ",[]{}":
+                end += 1
+            return text[at:end]
+        if not text.startswith("&", at):
+            return None
+        while at < len(text) and not text[at].isspace():
+            at += 1
+        while at < len(text) and text[at] in " \t":
+            at += 1
+    return None
 
 
 class _TooLarge(Exception):
@@ -190,36 +321,20 @@ class _TooLarge(Exception):
         self.node = node
 
 
-def _build(
-    node: yaml.Node,
-    path: Path,
-    located: Located,
-    loader: _Loader,
-    problems: list[Diagnostic],
-    budget: list[int],
-) -> Any:
+def _build(node: yaml.Node, path: Path, located: Located, ctx: _Context, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0 or len(path) > MAX_DEPTH:
         raise _TooLarge(node)
     located.positions[path] = _position(node)
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag.startswith("tag:yaml.org,2002:") and node.tag != "tag:yaml.org,2002:binary":
-            return _construct(node, located, loader, problems)
-        pos = _position(node)
-        problems.append(
-            Diagnostic(
-                "yaml-unsupported",
-                {"detail": f"tag {node.tag}"},
-                file=located.file,
-                line=pos.line,
-                column=pos.column,
-            )
-        )
+    tag = _tagged(ctx.text, node)
+    if tag is not None:
+        ctx.problem("yaml-unsupported", node, located.file, detail=f"tag {tag}")
         return None
+    if isinstance(node, yaml.ScalarNode):
+        return _construct(node, located, ctx)
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(child, (*path, i), located, loader, problems, budget)
-            for i, child in enumerate(node.value)
+            _build(child, (*path, i), located, ctx, budget) for i, child in enumerate(node.value)
         ]
     assert isinstance(node, yaml.MappingNode)
     result: dict[Any, Any] = {}
@@ -227,33 +342,23 @@ def _build(
     for key_node, value_node in node.value:
         kpos = _position(key_node)
         if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(
-                Diagnostic(
-                    "yaml-unsupported",
-                    {"detail": "merge key '<<'"},
-                    file=located.file,
-                    line=kpos.line,
-                    column=kpos.column,
-                )
-            )
+            ctx.problem("yaml-unsupported", key_node, located.file, detail="merge key '<<'")
             continue
         if not isinstance(key_node, yaml.ScalarNode):
-            problems.append(
-                Diagnostic(
-                    "yaml-unsupported",
-                    {"detail": "a non-scalar mapping key"},
-                    file=located.file,
-                    line=kpos.line,
-                    column=kpos.column,
-                )
+            ctx.problem(
+                "yaml-unsupported", key_node, located.file, detail="a non-scalar mapping key"
             )
             continue
-        key = _construct(key_node, located, loader, problems)
+        key_tag = _tagged(ctx.text, key_node)
+        if key_tag is not None:
+            ctx.problem("yaml-unsupported", key_node, located.file, detail=f"tag {key_tag}")
+            continue
+        key = _construct(key_node, located, ctx)
         if not isinstance(key, str | int) or isinstance(key, bool):
             # Dates and booleans as keys are almost always a typo; keep keys as text.
             key = key_node.value
         if key in first_seen:
-            problems.append(
+            ctx.problems.append(
                 Diagnostic(
                     "duplicate-key",
                     {"key": key, "first_line": first_seen[key].line},
@@ -265,5 +370,5 @@ def _build(
             continue
         first_seen[key] = kpos
         located.key_positions[(*path, key)] = kpos
-        result[key] = _build(value_node, (*path, key), located, loader, problems, budget)
+        result[key] = _build(value_node, (*path, key), located, ctx, budget)
     return result

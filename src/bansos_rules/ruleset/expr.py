@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+import io
 import re
+import tokenize
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -49,6 +51,10 @@ MAX_NODES = 300
 MAX_INT = 10**15
 MAX_STR = 200
 MAX_LIST = 64
+MAX_WORK = 50_000
+"""The most steps one expression may take on the largest application the models accept
+(:func:`.tree.work`): a rule at the limit decides in a few milliseconds at worst. The built-in
+rulesets' largest is under 2,000."""
 
 _UNSAFE: dict[type[ast.AST], str] = {
     ast.Lambda: "lambda",
@@ -183,6 +189,7 @@ def compile_expr(source: str, scope: Scope, *, locate: Locate | None = None) -> 
     if len(source) > MAX_SOURCE:
         raise ExprError("expr-too-large", None, size=len(source), limit=MAX_SOURCE)
     stripped = source.strip()
+    _names_as_written(stripped)
     try:
         parsed = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
@@ -202,6 +209,12 @@ def compile_expr(source: str, scope: Scope, *, locate: Locate | None = None) -> 
         # ast columns count UTF-8 bytes; report characters, as SyntaxError does.
         err.col = _char_col(stripped, err.lineno, err.col)
         raise
+    steps = t.work(result.node)
+    if steps > MAX_WORK:
+        culprit = checker.outermost_loop(result.node) or parsed.body
+        heavy = ExprError("expr-too-much-work", culprit, work=steps, limit=MAX_WORK)
+        heavy.col = _char_col(stripped, heavy.lineno, heavy.col)
+        raise heavy
     return t.Expr(
         source=source,
         tree=result.node,
@@ -209,6 +222,22 @@ def compile_expr(source: str, scope: Scope, *, locate: Locate | None = None) -> 
         params=tuple(dict.fromkeys(checker.params)),
         values=checker.values,
     )
+
+
+def _names_as_written(source: str) -> None:
+    """Refuse names that Python would fold into others (NFKC): ``applicant`` typed in fullwidth
+    letters is not ``applicant``. Every name the language knows is plain ASCII, so any other is
+    a disguise."""
+    if source.isascii():
+        return
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.NAME and not token.string.isascii():
+                err = ExprError("expr-name-not-ascii", None, name=token.string)
+                err.lineno, err.col = token.start
+                raise err
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return  # ast.parse reports the syntax error with its place
 
 
 def _char_col(source: str, lineno: int, col: int) -> int:
@@ -231,6 +260,14 @@ class _Checker:
         self.reads: list[str] = []
         self.params: list[str] = []
         self.values: dict[str, t.Field] = {}
+        self.loops: dict[int, ast.AST] = {}
+
+    def outermost_loop(self, tree: t.Node) -> ast.AST | None:
+        """Where the outermost list loop of ``tree`` whose work is over the limit is written."""
+        for node in t.walk(tree):
+            if isinstance(node, t.Aggregate) and id(node) in self.loops and t.work(node) > MAX_WORK:
+                return self.loops[id(node)]
+        return None
 
     def at(self, node: ast.AST) -> dict[str, Any]:
         """The ``ty``-less keyword arguments that place a tree node where ``node`` is written."""
@@ -672,6 +709,7 @@ class _Checker:
             elt = r.ty.item
             found = t.Aggregate(ty=INT, name=aggregate, source=r.node, **where)
             if name == "count":
+                self.loops[id(found)] = node
                 return _R(found)
         want = {"any": BOOL, "all": BOOL, "sum": INT}.get(name)
         if name in ("min", "max") and elt not in (INT, DATE):
@@ -689,7 +727,9 @@ class _Checker:
             ty = Opt(elt)
         else:
             ty = want or elt
-        return _R(replace(found, ty=ty))
+        loop = replace(found, ty=ty)
+        self.loops[id(loop)] = node
+        return _R(loop)
 
     def _generator(
         self,

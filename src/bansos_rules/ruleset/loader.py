@@ -59,6 +59,17 @@ _EXPECTED = {
     "list[str]": ("daftar teks", "a list of texts"),
     "list[int]": ("daftar bilangan bulat", "a list of whole numbers"),
 }
+_UNIT_RANGES: dict[str, tuple[int, int]] = {
+    "years": (0, 150),
+    "months": (0, 1_800),
+    "days": (0, 55_000),
+    "rupiah": (0, 10**13),
+    "m2": (0, 1_000_000),
+    "percent": (0, 100),
+    "decile": (1, 10),
+    "people": (0, 1_000),
+}
+"""The values a whole-number parameter may take, by its unit: no negative ages or amounts."""
 _BY_TYPE_EXPECTED = ("pemetaan jenis usaha ke nilai", "a mapping of business types to values")
 _PLACEHOLDER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -200,7 +211,7 @@ class _Checker:
         params_type = Obj(
             "params",
             {
-                name: Attr(_PARAM_TYPES[p.type], doc=p.description.en)
+                name: Attr(_param_type(p.type, parameters.get(name)), doc=p.description.en)
                 for name, p in self.spec.parameters.items()
             },
         )
@@ -283,14 +294,15 @@ class _Checker:
                         name=key,
                         suggestion=suggest(str(key), self.types),
                     )
-                resolved[key] = self._typed(name, p.type, item, (*where, key))
+                resolved[key] = self._typed(name, p, item, (*where, key))
             missing = [t for t in self.types if t not in resolved]
             if missing and ANY_TYPE not in resolved:
                 self.diag("param-keys", where, name=name, missing=", ".join(missing))
             return resolved
-        return self._typed(name, p.type, value, where)
+        return self._typed(name, p, value, where)
 
-    def _typed(self, name: str, ptype: str, value: Any, where: tuple[Any, ...]) -> Any:
+    def _typed(self, name: str, p: schema.ParameterSpec, value: Any, where: tuple[Any, ...]) -> Any:
+        ptype = p.type
         ok: bool
         if ptype == "int":
             ok = isinstance(value, int) and not isinstance(value, bool)
@@ -317,6 +329,17 @@ class _Checker:
                 got=value,
             )
             return None
+        bounds = _UNIT_RANGES.get(p.unit or "")
+        if bounds is not None and ptype in ("int", "list[int]"):
+            low, high = bounds
+            items = value if isinstance(value, list) else [value]
+            for i, v in enumerate(items):
+                if not low <= v <= high:
+                    at = (*where, i) if isinstance(value, list) else where
+                    self.diag(
+                        "param-range", at, name=name, value=v, unit=p.unit, low=low, high=high
+                    )
+                    return None
         return tuple(value) if isinstance(value, list) else value
 
     # rules ---------------------------------------------------------------------------------
@@ -650,12 +673,9 @@ class _Checker:
                 for e in exc.errors():
                     loc = tuple(e["loc"])
                     dotted = ".".join(str(p) for p in loc)
-                    overridden = any(dotted.startswith(key) for key in ex.set)
-                    where = (
-                        (*base, "set", next(k for k in ex.set if dotted.startswith(k)))
-                        if (overridden)
-                        else (*origin, *loc)
-                    )
+                    changed = _changed_by(ex.set, loc)
+                    overridden = changed is not None
+                    where = (*base, "set", changed) if changed is not None else (*origin, *loc)
                     self.diag(
                         "example-invalid",
                         where,
@@ -707,9 +727,30 @@ class _RuleIds(frozenset[str]):
         return isinstance(value, str) and self.foreign(value)
 
 
+_SET_PART = re.compile(r"[a-z_][a-z0-9_]*|0|[1-9][0-9]{0,3}")
+
+
+def _changed_by(changes: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
+    """The ``set:`` key that changed what ``loc`` (a field path) is in, if one did."""
+    parts = tuple(str(p) for p in loc)
+    for key in changes:
+        mine = tuple(key.split("."))
+        n = min(len(mine), len(parts))
+        if mine[:n] == parts[:n]:
+            return key
+    return None
+
+
 def _set_path(data: Any, dotted: str, value: Any) -> str | None:
     """Set ``data[a][b]...`` for ``a.b...``; list indexes are numbers. A problem, or ``None``."""
     parts = dotted.split(".")
+    bad = next((p for p in parts if not _SET_PART.fullmatch(p)), None)
+    if bad is not None or len(parts) > 8:
+        shown = bad if bad is not None else "…"
+        return (
+            f"'{dotted}' is not a field path ('{shown}'): write field names joined by dots, "
+            "such as applicant.age or plan.items.0.quantity (list positions count from 0)"
+        )
     node = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -809,6 +850,20 @@ def _locator(lines: list[str], pos: Position, source: str) -> Locate:
         return places[skip]
 
     return locate
+
+
+def _param_type(ptype: str, parameter: Parameter | None) -> Ty:
+    """The expression type of a parameter; a list's limit is its longest value's length."""
+    ty = _PARAM_TYPES[ptype]
+    if not isinstance(ty, Seq) or parameter is None:
+        return ty
+    lengths = [
+        len(v)
+        for period in parameter.periods
+        for v in (period.value.values() if isinstance(period.value, dict) else [period.value])
+        if isinstance(v, tuple)
+    ]
+    return Seq(ty.item, max(lengths, default=0))
 
 
 def _period_text(p: Period) -> str:

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bansos_rules.ruleset.types import Ty
+from bansos_rules.ruleset.types import Seq, Ty
 
 __all__ = [
     "Aggregate",
@@ -258,6 +258,43 @@ class Aggregate(Node):
     def children(self) -> tuple[Node, ...]:
         rest = () if self.element is None else (self.element,)
         return (self.source, *self.conditions, *rest)
+
+
+UNKNOWN_LIST_LIMIT = 1_000
+"""The length assumed for a list whose most items are not declared (a plugin's list type)."""
+
+
+def list_limit(node: Node) -> int:
+    """The most items the list ``node`` can hold."""
+    if isinstance(node, Items):
+        return len(node.items)
+    ty = node.ty
+    limit = ty.limit if isinstance(ty, Seq) else None
+    return UNKNOWN_LIST_LIMIT if limit is None else limit
+
+
+def work(node: Node) -> int:
+    """An upper bound on the steps evaluating ``node`` takes, from the lists' maximum lengths.
+
+    Every node is one step; a generator repeats its element and conditions once per item of its
+    list; ``x in list``, an aggregate over a list and a function given a list each step once per
+    item. Engines differ in constant factors only, so one bound serves them all.
+    """
+    if isinstance(node, Aggregate):
+        per_item = 1 + sum(work(c) for c in node.conditions)
+        if node.element is not None:
+            per_item += work(node.element)
+        return 1 + work(node.source) + list_limit(node.source) * per_item
+    steps = 1 + sum(work(c) for c in node.children())
+    if isinstance(node, Compare):
+        steps += sum(
+            list_limit(right)
+            for _, op, right in node.pairs()
+            if op in ("in", "not in") and isinstance(right.ty, Seq)
+        )
+    elif isinstance(node, Call) and not node.builtin:
+        steps += sum(list_limit(a) for a in node.args if isinstance(a.ty, Seq))
+    return steps
 
 
 def walk(node: Node) -> Iterator[Node]:

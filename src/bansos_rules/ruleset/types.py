@@ -53,9 +53,10 @@ class Opt(Ty):
 
 @dataclass(frozen=True)
 class Seq(Ty):
-    """A list of values of one type."""
+    """A list of values of one type; ``limit`` is the most items it can hold, when known."""
 
     item: Ty
+    limit: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,11 @@ def model_type(model: type[BaseModel]) -> Obj:
         return cached
     fields: dict[str, Attr] = {}
     for name, info in model.model_fields.items():
-        fields[name] = Attr(from_annotation(info.annotation), doc=info.description or "")
+        ty = from_annotation(info.annotation)
+        if isinstance(ty, Seq):
+            limits = [m.max_length for m in info.metadata if hasattr(m, "max_length")]
+            ty = Seq(ty.item, min(limits) if limits else None)
+        fields[name] = Attr(ty, doc=info.description or "")
     for name, (ty, doc) in _PROPERTIES.get(model, {}).items():
         fields[name] = Attr(ty, doc=doc)
     for name, (ty, helper, doc) in _DERIVED.get(model.__name__, {}).items():
