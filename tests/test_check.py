@@ -591,3 +591,39 @@ def test_without_hypothesis_invariants_are_skipped_with_the_reason(
     assert section.status == "skipped"
     assert section.skipped is not None
     assert "hypothesis" in section.skipped.en
+
+
+def test_an_engine_that_disagrees_on_one_rule_is_reported_at_that_rule(tmp_path: Path) -> None:
+    """The disagreement names the rule, its file and its line, so the reader can go there."""
+    real = Path(__file__).parent.parent / "rulesets" / "eligibility.yaml"
+    skewed = tmp_path / "eligibility.yaml"
+    skewed.write_text(
+        real.read_text(encoding="utf-8").replace(
+            "check: applicant.bank_account is not None", "check: applicant.bank_account is None"
+        ),
+        encoding="utf-8",
+    )
+    from bansos_rules import load_rules
+
+    other = load_rules([skewed])
+
+    class _Skewed:
+        @hookimpl
+        def register_engines(self, register: Callable[[str, EngineFactory], None]) -> None:
+            register("skewed", lambda book: other.engine("native"))
+
+    plugins = load_plugins(extra=[("skewed_engine", _Skewed())])
+    report = run_check(plugins=plugins, generated=40, skip=["lint", "invariants", "examples"])
+    (case,) = [c for c in report.section("engines").cases if c.name == "skewed"]
+    (finding,) = case.findings
+    assert finding.code == "check-engine-disagrees"
+    assert finding.rule == "eligibility.bank_account"
+    assert finding.file is not None
+    assert Path(finding.file).name == "eligibility.yaml"
+    line = next(
+        i
+        for i, text in enumerate(real.read_text(encoding="utf-8").splitlines(), 1)
+        if "id: eligibility.bank_account" in text
+    )
+    assert finding.line == line
+    assert f"eligibility.yaml:{line}:" in finding.location

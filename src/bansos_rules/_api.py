@@ -11,7 +11,7 @@ from typing import Any
 
 from bansos_rules._book import RuleBook
 from bansos_rules._decision import Decision
-from bansos_rules._errors import Diagnostic, RulesetError, path_of
+from bansos_rules._errors import Diagnostic, RulesetError, UsageError, path_of
 from bansos_rules._manager import Plugins, load_plugins
 from bansos_rules._models import Application
 from bansos_rules._registry import Registry
@@ -25,7 +25,11 @@ __all__ = ["default_rules", "evaluate", "load_rules", "ruleset_files"]
 def ruleset_files(paths: Iterable[str | Path]) -> list[Path]:
     """The ruleset files named by ``paths``: files as given, directories' ``*.yaml``/``*.yml``."""
     found: list[Path] = []
+    if isinstance(paths, str | Path):
+        paths = [paths]
     for raw in paths:
+        if not isinstance(raw, str | Path):
+            raise UsageError(f"{raw!r} is not a path to a ruleset file or directory")
         p = Path(raw)
         if p.is_dir():
             found.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml")))

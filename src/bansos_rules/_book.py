@@ -11,7 +11,7 @@ import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from bansos_rules._errors import (
     InputError,
     RulesetError,
     UnknownBusinessTypeError,
+    UsageError,
 )
 from bansos_rules._messages import field_message_id
 from bansos_rules._models import Application
@@ -299,8 +300,9 @@ class RuleBook:
         :param engine: the engine to use.
         :raises InputError: when the application is invalid or names an unknown business type.
         """
+        day = _a_date(on)
         app = self.validate(application)
-        return self.engine(engine).decide(app, on)
+        return self.engine(engine).decide(app, day)
 
     def validate(self, application: Application | Mapping[str, Any]) -> Application:
         """The application as a model, checked against the registered business types.
@@ -340,6 +342,7 @@ class RuleBook:
         The batch never stops at a bad record: every item gets a decision or an error.
         """
         decide = self.engine(engine).decide
+        on = _a_date(on)
         for item in applications:
             try:
                 app = self.validate(item)
@@ -360,3 +363,10 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
         )
         for err in exc.errors()
     ]
+
+
+def _a_date(on: object) -> date:
+    """``on`` if it is a day (a ``date``, not a ``datetime``); else a :class:`UsageError`."""
+    if isinstance(on, date) and not isinstance(on, datetime):
+        return on
+    raise UsageError(f"on={on!r} must be a datetime.date (for example date(2025, 6, 1))")

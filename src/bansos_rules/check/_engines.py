@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from bansos_rules.check._model import CheckCase, CheckFinding, CheckSection, bil
 if TYPE_CHECKING:
     from bansos_rules._models import Application
     from bansos_rules.check._context import Context
+    from bansos_rules.ruleset.ir import Rule
 
 _SHOWN_DIFFERENCES = 20  # applications listed for an engine that disagrees; the rest are counted
 
@@ -44,8 +45,9 @@ def engines(ctx: Context) -> CheckSection:
         if isinstance(generated, Text):
             cases.append(CheckCase("engines", name, name, skipped=generated))
             continue
+        rules = {rule.id: (rs.file, rule) for rs in ctx.book.rulesets for rule in rs.rules}
         findings = _compare_engines(
-            name, engine.decide, generated.applications, generated.native, ctx.on
+            name, engine.decide, generated.applications, generated.native, ctx.on, rules
         )
         cases.append(
             CheckCase("engines", name, name, findings=findings, seconds=time.perf_counter() - t0)
@@ -59,8 +61,14 @@ def _compare_engines(
     apps: Sequence[Application],
     native: Sequence[Decision],
     on: date,
+    rules: Mapping[str, tuple[str, Rule]],
 ) -> tuple[CheckFinding, ...]:
-    differences: list[str] = []
+    """Findings where the engine ``name`` decides otherwise than native.
+
+    A rule whose status differs gets a finding of its own at its file and line; differences no
+    rule explains (the outcome, the aid, the fit ranking) and errors are reported once each.
+    """
+    by_rule: dict[str | None, list[str]] = {}
     raised: list[str] = []
     for index, (app, expected) in enumerate(zip(apps, native, strict=True)):
         app_id = f"#{index + 1} {app.id}"
@@ -70,21 +78,37 @@ def _compare_engines(
             raised.append(f"{app_id}: {type(exc).__name__}: {exc}")
             continue
         diff = decision_differences(expected, got)
-        if diff:
-            differences.append(f"{app_id}: " + "; ".join(diff))
+        if not diff:
+            continue
+        culprits: list[str | None] = [
+            a.rule_id
+            for a, b in zip(expected.findings, got.findings, strict=True)
+            if a.status != b.status
+        ]
+        for rule_id in culprits or [None]:
+            by_rule.setdefault(rule_id, []).append(f"{app_id}: " + "; ".join(diff))
+    groups: list[tuple[str, str | None, list[str]]] = [
+        ("check-engine-disagrees", rule_id, lines) for rule_id, lines in by_rule.items()
+    ]
+    groups.append(("check-engine-raised", None, raised))
     findings = []
-    for code, lines in (("check-engine-disagrees", differences), ("check-engine-raised", raised)):
+    for code, rule_id, lines in groups:
         if not lines:
             continue
         shown = lines[:_SHOWN_DIFFERENCES]
         if len(lines) > len(shown):
             shown.append(f"... {len(lines) - len(shown)} more")
+        file, rule = rules.get(rule_id, (None, None)) if rule_id is not None else (None, None)
         findings.append(
             CheckFinding(
                 "engines",
                 code,
                 "error",
                 bilingual(code, engine=name, count=len(lines), total=len(apps)),
+                file=file,
+                line=rule.line if rule is not None else None,
+                column=rule.column if rule is not None else None,
+                rule=rule_id,
                 details=tuple(shown),
             )
         )
