@@ -230,3 +230,35 @@ def test_damaged_real_rulesets_give_diagnostics_never_tracebacks(
         assert d.code in known_codes()
         assert d.message("id")
         assert d.message("en")
+
+
+# --- analysts read Indonesian: how to fix it, and the line it is on ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "hint_id"),
+    [
+        ("yaml_tab_indent.yaml", "ganti tab dengan spasi"),
+        ("yaml_unclosed_quote.yaml", "tambahkan ' di akhir"),
+        ("yaml_syntax_unclosed_bracket.yaml", "tutup dengan ']'"),
+        ("yaml_uneven_indent.yaml", "harus sejajar"),
+        ("param_date_day_first.yaml", "tulis tanggal sebagai TTTT-BB-HH, misalnya 2025-01-01"),
+        ("field_wrong_type_points.yaml", "harus bilangan bulat"),
+    ],
+)
+def test_load_errors_say_in_indonesian_how_to_fix_them_under_the_offending_line(
+    fixture: str, hint_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = HERE / "broken" / fixture
+    code = main(["rulesets", "--rulesets", str(path), "--lang", "id"])
+    err = capsys.readouterr().err
+    assert code != ExitCode.OK
+    assert "Traceback" not in err
+    assert hint_id in err
+    message, shown, caret = err.splitlines()[:3]
+    line = int(message.split(":")[1])
+    column = int(message.split(":")[2])
+    written = path.read_text(encoding="utf-8").split("\n")[line - 1]
+    assert shown.strip().startswith(f"{line} |")
+    assert shown.endswith(written.replace("\t", "    "))
+    assert caret.index("^") - caret.index("|") - 2 == column - 1

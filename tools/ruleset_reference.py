@@ -34,7 +34,7 @@ from bansos_rules import _models as models
 from bansos_rules._manager import BUILTIN_PLUGINS, Plugins
 from bansos_rules._registry import Registry
 from bansos_rules.explain import format_value
-from bansos_rules.ruleset import expr, schema
+from bansos_rules.ruleset import _yaml, expr, loader, schema, tree
 from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr
 from bansos_rules.ruleset.ir import ANY_TYPE
 from bansos_rules.ruleset.loader import _PARAM_TYPES, load_ruleset
@@ -834,6 +834,20 @@ def _syntax(registry: Registry) -> list[str]:
         ("size of a whole number", f"{expr.MAX_INT:,}", "expr-type"),
         ("characters in a text literal", f"{expr.MAX_STR:,}", "expr-type"),
         ("items in a list literal", f"{expr.MAX_LIST:,}", "expr-too-large"),
+        (
+            "steps one expression can take on the largest application (each list counted at "
+            "its maximum length; a list without one at "
+            f"{tree.UNKNOWN_LIST_LIMIT:,})",
+            f"{expr.MAX_WORK:,}",
+            "expr-too-much-work",
+        ),
+        ("bytes in a ruleset file", f"{_yaml.MAX_FILE_BYTES:,}", "file-too-large"),
+        (
+            "a whole number anywhere in the file (plain decimal only: no 0x, 0o, 0b, leading "
+            "zeros, underscores or base 60)",
+            f"{_yaml.MAX_INT:,}",
+            "yaml-number-range",
+        ),
     )
     scope = Scope(
         roots=roots(registry.business_type_codes(), with_fit=True),
@@ -918,6 +932,17 @@ def _syntax(registry: Registry) -> list[str]:
     lines.extend(
         _table(("limit", "at most", "error code"), [(a, b, _code(c)) for a, b, c in limits])
     )
+    lines += [
+        "",
+        "Names are compared as written: a name typed in other than plain ASCII letters (for "
+        "example fullwidth letters) is refused (`expr-name-not-ascii`), and so is any control, "
+        "bidirectional or invisible character anywhere in the file, comments included "
+        "(`text-deceptive`). A whole-number parameter whose `unit` is one of "
+        + ", ".join(
+            f"`{unit}` ({low}..{high:,})" for unit, (low, high) in loader._UNIT_RANGES.items()
+        )
+        + " must lie in that range (`param-range`).",
+    ]
     lines += ["", "### Examples that load", ""]
     lines.extend(_table(("expression", "shows"), accepted_rows))
     lines += ["", "### Examples that are refused (with the real message)", ""]

@@ -19,8 +19,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ class Diagnostic:
     line: int | None = None
     column: int | None = None
     rule: str | None = None
+    source: str | None = field(default=None, compare=False)
+    """The line of the file the problem is on, as written (shown under the message)."""
 
     @property
     def location(self) -> str:
@@ -72,6 +75,23 @@ class Diagnostic:
         rule = f"[{self.rule}] " if self.rule else ""
         return f"{self.location}: {rule}{self.message(lang)} ({self.code})"
 
+    def excerpt(self) -> tuple[str, ...]:
+        """The offending line and a caret under its column, ready to print (empty if unknown)."""
+        if self.source is None or self.line is None:
+            return ()
+        number = f"{self.line} | "
+        shown = neutral(self.source.rstrip("\r\n"))
+        lines = [number + shown]
+        if self.column is not None:
+            lines.append(" " * (len(number) - 2) + "| " + " " * (self.column - 1) + "^")
+        return tuple(lines)
+
+    def with_source(self, lines: Sequence[str]) -> Diagnostic:
+        """This diagnostic with its line of ``lines`` (the file's text, split) attached."""
+        if self.line is None or not 0 < self.line <= len(lines) or self.source is not None:
+            return self
+        return replace(self, source=lines[self.line - 1])
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with both languages."""
         return {
@@ -81,6 +101,7 @@ class Diagnostic:
             "column": self.column,
             "rule": self.rule,
             "message": {"id": self.message("id"), "en": self.message("en")},
+            "source": self.source,
         }
 
 
@@ -92,8 +113,11 @@ class RulesetError(BansosRulesError):
         super().__init__("\n".join(d.format("en") for d in self.diagnostics))
 
     def format(self, lang: Lang = "en") -> str:
-        """Every diagnostic on its own line, in ``lang``."""
-        return "\n".join(d.format(lang) for d in self.diagnostics)
+        """Every diagnostic on its own line, in ``lang``, with the offending line under it."""
+        return "\n".join(
+            "\n".join([d.format(lang), *("    " + x for x in d.excerpt())])
+            for d in self.diagnostics
+        )
 
 
 @dataclass(frozen=True)
@@ -141,6 +165,14 @@ class EngineUnavailableError(BansosRulesError):
 
 class UsageError(BansosRulesError, ValueError):
     """A function was given an argument it cannot use; the message names it and why."""
+
+
+_HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def neutral(text: str) -> str:
+    """``text`` safe to print on a terminal: control and hidden characters shown as ``\\uXXXX``."""
+    return _HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text.replace("\t", "    "))
 
 
 def path_of(source: str | Path) -> str:

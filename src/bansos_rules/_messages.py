@@ -15,6 +15,31 @@ LANGS: tuple[Lang, ...] = ("id", "en")
 _CATALOG: dict[str, tuple[str, str]] = {
     # ruleset files: YAML and structure
     "yaml-syntax": ("YAML tidak valid: {detail}", "invalid YAML: {detail}"),
+    "yaml-tab": (
+        "karakter tab dipakai untuk indentasi; YAML hanya menerima spasi: ganti tab dengan "
+        "spasi (biasanya 2 spasi per tingkat)",
+        "a tab character is used for indentation; YAML accepts only spaces: replace the tab "
+        "with spaces (usually 2 per level)",
+    ),
+    "yaml-unclosed-quote": (
+        "tanda kutip {quote} dibuka di sini tetapi tidak pernah ditutup; tambahkan {quote} di "
+        "akhir teksnya",
+        "the quote {quote} opened here is never closed; add {quote} at the end of the text",
+    ),
+    "yaml-unclosed-bracket": (
+        "kurung '{bracket}' dibuka di sini tetapi tidak ditutup (atau ada koma yang hilang "
+        "di antara isinya); tutup dengan '{closing}' di baris yang sama",
+        "the bracket '{bracket}' opened here is not closed (or a comma between its items is "
+        "missing); close it with '{closing}' on the same line",
+    ),
+    "yaml-indent": (
+        "indentasi tidak rata atau titik dua di tempat yang salah: kunci yang setingkat harus "
+        "sejajar (jumlah spasi sama), setiap kunci ditulis 'kunci: nilai', dan teks yang "
+        "memuat ': ' atau '#' diberi tanda kutip",
+        "indentation is uneven or a colon is misplaced: keys at one level must line up (the "
+        "same number of spaces), each key is written 'key: value', and text containing ': ' "
+        "or '#' must be quoted ({detail})",
+    ),
     "yaml-unsupported": (
         "{detail} tidak didukung di berkas ruleset",
         "{detail} is not supported in a ruleset file",
@@ -63,7 +88,7 @@ _CATALOG: dict[str, tuple[str, str]] = {
     ),
     "field-missing": ("kolom wajib '{field}' tidak ada", "missing required field '{field}'"),
     "field-unknown": ("kolom '{field}' tidak dikenal", "unknown field '{field}'"),
-    "field-invalid": ("'{field}': {detail}", "'{field}': {detail}"),
+    "field-invalid": ("'{field}': {detail_id}", "'{field}': {detail}"),
     "reference-missing": (
         "{what} tidak mempunyai rujukan (reference); tulis dasar hukum atau sumbernya",
         "{what} has no reference; give its legal basis or source",
@@ -187,7 +212,7 @@ _CATALOG: dict[str, tuple[str, str]] = {
     ),
     # examples
     "example-invalid": (
-        "contoh '{example}' berisi aplikasi yang tidak valid: {detail}",
+        "contoh '{example}' berisi aplikasi yang tidak valid: {detail_id}",
         "example '{example}' holds an invalid application: {detail}",
     ),
     "example-base-unknown": (

@@ -159,6 +159,7 @@ def _load_failure(
             d.line,
             d.column,
             d.rule,
+            details=d.excerpt(),
         )
         by_file.setdefault(d.file, []).append(finding)
     cases = tuple(

@@ -108,21 +108,7 @@ def load_yaml(text: str, file: str) -> tuple[Located | None, list[Diagnostic]]:
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = exc.problem or exc.context or "syntax error"
-        if "nesting depth" in detail:  # libyaml's own limit on nested collections
-            line = mark.line + 1 if mark else None
-            column = mark.column + 1 if mark else None
-            return None, [Diagnostic("yaml-too-large", {}, file=file, line=line, column=column)]
-        return None, [
-            Diagnostic(
-                "yaml-syntax",
-                {"detail": detail},
-                file=file,
-                line=mark.line + 1 if mark else None,
-                column=mark.column + 1 if mark else None,
-            )
-        ]
+        return None, [_syntax_problem(exc, text, file)]
     except yaml.reader.ReaderError as exc:
         return None, [_reader_problem(exc, text, file)]
     except yaml.YAMLError as exc:
@@ -148,6 +134,51 @@ def load_yaml(text: str, file: str) -> tuple[Located | None, list[Diagnostic]]:
     if problems:
         return None, problems
     return located, []
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
+    """What the parser stopped at, said the way an analyst can act on it, at its place.
+
+    The common slips of hand-edited YAML each get their own message: a tab in the indentation,
+    a quote or bracket left open (shown where it opens), and keys out of line.
+    """
+    problem = exc.problem or ""
+    context = exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    opened = exc.context_mark or mark
+
+    def at(code: str, where: Any, **args: Any) -> Diagnostic:
+        line = where.line + 1 if where is not None else None
+        column = where.column + 1 if where is not None else None
+        return Diagnostic(code, args, file=file, line=line, column=column)
+
+    if "nesting depth" in problem:  # libyaml's own limit on nested collections
+        return at("yaml-too-large", mark)
+    if mark is not None:
+        row = text.split("\n")[mark.line] if mark.line < text.count("\n") + 1 else ""
+        indent = row[: len(row) - len(row.lstrip(" \t"))]
+        if "\t" in indent or row[mark.column : mark.column + 1] == "\t":
+            tab = exc.problem_mark
+            column = (row.index("\t") if "\t" in row else mark.column) + 1
+            return Diagnostic("yaml-tab", {}, file=file, line=(tab or mark).line + 1, column=column)
+    if "quoted scalar" in context:
+        quote = text[opened.index] if opened is not None and opened.index < len(text) else "'"
+        return at("yaml-unclosed-quote", opened, quote=quote)
+    for closing, opening in (("]", "["), ("}", "{")):
+        if f"',' or '{closing}'" in problem:
+            return at("yaml-unclosed-bracket", opened, bracket=opening, closing=closing)
+    if any(
+        hint in problem
+        for hint in (
+            "mapping values are not allowed",
+            "did not find expected key",
+            "expected '-' indicator",
+            "expected <block end>",
+            "could not find expected ':'",
+        )
+    ):
+        return at("yaml-indent", mark, detail=problem)
+    return at("yaml-syntax", mark, detail=problem or context or "syntax error")
 
 
 def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Diagnostic:

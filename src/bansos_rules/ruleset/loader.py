@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bansos_rules._errors import Diagnostic, RulesetError
-from bansos_rules._messages import render
+from bansos_rules._messages import field_message_id, render
 from bansos_rules._models import Application
 from bansos_rules._registry import Registry
 from bansos_rules.ruleset import schema
@@ -102,18 +102,30 @@ def load_ruleset(text: str, file: str, registry: Registry, *, plugin: str = "<di
     :param plugin: the plugin the file comes from.
     :raises RulesetError: listing every problem found.
     """
-    located, problems = load_yaml(text, file)
-    if located is None:
-        raise RulesetError(problems)
-    spec = _validate(located)
-    return _Checker(located, spec, text, registry, plugin).ruleset()
+    try:
+        located, problems = load_yaml(text, file)
+        if located is None:
+            raise RulesetError(problems)
+        spec = _validate(located)
+        return _Checker(located, spec, text, registry, plugin).ruleset()
+    except RulesetError as exc:
+        lines = text.split("\n")
+        raise RulesetError([d.with_source(lines) for d in exc.diagnostics]) from None
 
 
 def _validate(located: Located) -> schema.RulesetFile:
     data = located.data
     if not isinstance(data, dict):
         raise RulesetError(
-            [located.diagnostic("field-invalid", (), field="(file)", detail="must be a mapping")]
+            [
+                located.diagnostic(
+                    "field-invalid",
+                    (),
+                    field="(file)",
+                    detail="must be a mapping of keys to values (ruleset:, title:, rules: ...)",
+                    detail_id="harus berupa pemetaan kunci ke nilai (ruleset:, title:, rules: ...)",
+                )
+            ]
         )
     try:
         return schema.RulesetFile.model_validate(data)
@@ -171,12 +183,54 @@ def _pydantic_diagnostics(located: Located, exc: ValidationError) -> list[Diagno
             if key in seen:
                 continue
             seen.add(key)
-            shown = ".".join(str(p) for p in loc) or "(file)"
+            detail_id, detail_en = _pydantic_detail(err)
             diag = located.diagnostic(
-                "field-invalid", loc, rule=rule, field=shown, detail=err["msg"]
+                "field-invalid",
+                loc,
+                rule=rule,
+                field=_shown_path(loc),
+                detail=detail_en,
+                detail_id=detail_id,
             )
         found.append(diag)
     return found
+
+
+def _shown_path(loc: tuple[Any, ...]) -> str:
+    """A field path as analysts count: ``rules[1].points`` for the first rule's points."""
+    shown = ""
+    for part in loc:
+        if isinstance(part, int):
+            shown += f"[{part + 1}]"
+        else:
+            shown += ("." if shown else "") + str(part)
+    return shown or "(file)"
+
+
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
+
+
+def _pydantic_detail(err: Any) -> tuple[str, str]:
+    """A pydantic error in Indonesian and English, with how to fix a day-first date."""
+    kind = err["type"]
+    en = str(err["msg"])
+    id_ = field_message_id(kind, err.get("ctx")) or en
+    value = err.get("input")
+    if kind.startswith("date") and isinstance(value, str):
+        found = _DAY_FIRST.match(value)
+        example = "2026-01-31"
+        if found:
+            day, month, year = found.groups()
+            example = f"{year}-{int(month):02d}-{int(day):02d}"
+        id_ = (
+            f"'{value}' bukan tanggal yang dikenali: tulis tanggal sebagai TTTT-BB-HH, "
+            f"misalnya {example}"
+        )
+        en = f"'{value}' is not a date: write dates as YYYY-MM-DD, for example {example}"
+    elif isinstance(value, str | int | float) and len(repr(value)) <= 60:
+        id_ += f" (tertulis {value!r})"
+        en += f" (got {value!r})"
+    return id_, en
 
 
 def _has_position(located: Located, loc: tuple[Any, ...]) -> bool:
@@ -660,7 +714,14 @@ class _Checker:
                 problem = _set_path(data, dotted, value)
                 if problem:
                     key = (*base, "set", dotted)
-                    self.diag("example-invalid", key, key=True, example=ex.name, detail=problem)
+                    self.diag(
+                        "example-invalid",
+                        key,
+                        key=True,
+                        example=ex.name,
+                        detail=problem,
+                        detail_id=problem,
+                    )
                     break
             if problem:
                 continue
@@ -681,7 +742,8 @@ class _Checker:
                         where,
                         key=overridden,
                         example=ex.name,
-                        detail=f"{dotted}: {e['msg']}",
+                        detail=f"{_shown_path(loc)}: {_pydantic_detail(e)[1]}",
+                        detail_id=f"{_shown_path(loc)}: {_pydantic_detail(e)[0]}",
                     )
                 continue
             pos = self.located.where(base)
