@@ -16,7 +16,7 @@ are evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -306,6 +306,39 @@ class NativeMonitor:
             engine=self.name,
             facts=plain_facts,
         )
+
+    def sweep(self, snapshots: Iterable[Snapshot], on: date) -> Iterator[CaseState]:
+        """The cases with an open alert on ``on``, from their snapshots.
+
+        Most cases have no due timer and no alert: for those only the alert conditions are
+        evaluated, on facts built once; a case with a due timer or an alert gets the full
+        :meth:`state_on`.
+        """
+        terminal = self._terminal
+        initial = self.ruleset.initial
+        timers = self._timers
+        alerts = self._alerts
+        for snap in snapshots:
+            state = snap.state
+            if state in terminal or state == initial:
+                continue
+            regency = snap.case.regency
+            p, _ = self.params(on, regency)
+            due = False
+            for tr, _guard in timers:
+                if state in tr.source and snap.since is not None:
+                    assert tr.after_months is not None
+                    months = getattr(self.params(snap.since, regency)[0], tr.after_months)
+                    if add_months(snap.since, months) <= on:
+                        due = True
+                        break
+            if not due:
+                facts = self._facts(snap, on)
+                if not any(state in a.states and pred(facts, None, None, p) for a, pred in alerts):
+                    continue
+            result = self.state_on(snap, on)
+            if result.alerts:
+                yield result
 
     def evaluate(self, case: CaseInfo, events: Iterable[AnyEvent], on: date) -> CaseState:
         """The case as of ``on``, from its events (those after ``on`` are not seen)."""
