@@ -110,6 +110,11 @@ def parse_event(data: Any) -> Handover | Visit | Training | Closure:
     return _ADAPTER.validate_python(data)
 
 
+def parse_event_json(text: str | bytes) -> Handover | Visit | Training | Closure:
+    """Validate one event from its JSON text; raises pydantic's ``ValidationError``."""
+    return _ADAPTER.validate_json(text)
+
+
 def event_json(event: Handover | Visit | Training | Closure) -> str:
     """The canonical JSON of an event: fields in model order, no ``null``s, no spaces.
 

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from bansos_rules.engines._python import Emitter
 from bansos_rules.monitoring._events import Closure, Handover, Training, Visit
 from bansos_rules.monitoring._ruleset import (
+    CASE_FIELDS,
     MAX_TRANSITIONS_PER_EVENT,
     CaseInfo,
     MonitoringRuleset,
@@ -38,10 +39,11 @@ from bansos_rules.monitoring._timeline import (
     months_between,
     next_due,
     ordered,
-    placeholder_values,
+    placeholders,
     render,
 )
 from bansos_rules.ruleset import tree as t
+from bansos_rules.ruleset.schema import Text
 
 __all__ = ["NativeMonitor", "Snapshot"]
 
@@ -79,6 +81,87 @@ class _ParamLocals(dict[tuple[str, str, str | None], str]):
 
     def __missing__(self, key: tuple[str, str, str | None]) -> str:
         return f"_P.{key[1]}"
+
+
+class _Streaks:
+    """The streak counts as attributes; shares its dict with the snapshot's."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.__dict__ = counts
+
+
+class _Facts:
+    """``case`` as the expressions see it on a day: durations computed when read."""
+
+    __slots__ = ("snap", "streaks", "today")
+
+    def __init__(self, snap: Snapshot, today: date) -> None:
+        self.snap = snap
+        self.today = today
+        self.streaks = _Streaks(snap.streaks)
+
+    @property
+    def state(self) -> str:
+        return self.snap.state
+
+    @property
+    def regency(self) -> str:
+        return self.snap.case.regency
+
+    @property
+    def business_type(self) -> str:
+        return self.snap.case.business_type
+
+    @property
+    def sex(self) -> str:
+        return self.snap.case.sex
+
+    @property
+    def handed_over(self) -> bool:
+        return self.snap.handover_on is not None
+
+    @property
+    def handover_value(self) -> int:
+        return self.snap.handover_value
+
+    @property
+    def days_since_handover(self) -> int:
+        h = self.snap.handover_on
+        return (self.today - h).days if h is not None else 0
+
+    @property
+    def visits(self) -> int:
+        return self.snap.visits
+
+    @property
+    def days_since_contact(self) -> int:
+        contact = self.snap.last_visit_on or self.snap.handover_on
+        return (self.today - contact).days if contact is not None else 0
+
+    @property
+    def days_in_state(self) -> int:
+        return (self.today - (self.snap.since or self.today)).days
+
+    @property
+    def months_in_state(self) -> int:
+        return months_between(self.snap.since or self.today, self.today)
+
+    @property
+    def trainings(self) -> int:
+        return self.snap.trainings
+
+    @property
+    def closed(self) -> bool:
+        return self.snap.closed
+
+    @property
+    def closure_reason(self) -> str:
+        return self.snap.closure_reason
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: getattr(self, name) for name in CASE_FIELDS}
+        out["streaks"] = dict(self.snap.streaks)
+        return out
 
 
 @dataclass
@@ -129,6 +212,7 @@ class NativeMonitor:
         ]
         self._terminal = ruleset.terminal
         self._params: dict[tuple[int, str], tuple[SimpleNamespace, dict[str, Any]]] = {}
+        self._paths: dict[str, tuple[str, ...]] = {}
 
     # parameters ---------------------------------------------------------------------------
     def params(self, on: date, regency: str) -> tuple[SimpleNamespace, dict[str, Any]]:
@@ -141,42 +225,40 @@ class NativeMonitor:
         return found
 
     # facts --------------------------------------------------------------------------------
-    def _facts(self, snap: Snapshot, today: date) -> SimpleNamespace:
-        handed = snap.handover_on is not None
-        contact = snap.last_visit_on or snap.handover_on
-        since = snap.since or today
-        return SimpleNamespace(
-            state=snap.state,
-            regency=snap.case.regency,
-            business_type=snap.case.business_type,
-            sex=snap.case.sex,
-            handed_over=handed,
-            handover_value=snap.handover_value,
-            days_since_handover=(today - snap.handover_on).days if snap.handover_on else 0,
-            visits=snap.visits,
-            days_since_contact=(today - contact).days if contact else 0,
-            days_in_state=(today - since).days,
-            months_in_state=months_between(since, today),
-            trainings=snap.trainings,
-            closed=snap.closed,
-            closure_reason=snap.closure_reason,
-            streaks=SimpleNamespace(**snap.streaks),
-        )
+    @staticmethod
+    def _facts(snap: Snapshot, today: date) -> _Facts:
+        return _Facts(snap, today)
 
     def _move(
         self,
         snap: Snapshot,
         tr: Transition,
         day: date,
-        facts: SimpleNamespace,
+        facts: _Facts,
         values: dict[str, Any],
     ) -> None:
-        plain = dict(vars(facts))
-        plain["streaks"] = dict(snap.streaks)
-        reason = render(tr.reason, placeholder_values(self.ruleset, plain, values))
+        reason = render(tr.reason, self._placeholders(tr.id, tr.reason, facts, values))
         snap.history.append(StateChange(day, snap.state, tr.to, tr.id, reason))
         snap.state = tr.to
         snap.since = day
+
+    def _placeholders(
+        self, rule: str, template: Text, facts: _Facts, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The values of the placeholders of a reason, and only those."""
+        paths = self._paths.get(rule)
+        if paths is None:
+            paths = self._paths[rule] = placeholders(template)
+        values: dict[str, Any] = {}
+        for path in paths:
+            root, _, rest = path.partition(".")
+            if root == "params":
+                values[path] = params.get(rest)
+            elif rest.startswith("streaks."):
+                values[path] = facts.snap.streaks.get(rest[8:])
+            elif root == "case":
+                values[path] = getattr(facts, rest, None)
+        return values
 
     def _fire_timers(self, snap: Snapshot, until: date) -> None:
         for _ in range(MAX_TRANSITIONS_PER_EVENT):
@@ -280,18 +362,14 @@ class NativeMonitor:
         facts = self._facts(snap, on)
         alerts: list[AlertOpen] = []
         if snap.state not in self._terminal and snap.state != self.ruleset.initial:
-            plain: dict[str, Any] | None = None
             for alert, pred in self._alerts:
                 if snap.state in alert.states and pred(facts, None, None, p):
-                    if plain is None:
-                        plain = dict(vars(facts))
-                        plain["streaks"] = dict(snap.streaks)
-                    reason = render(alert.reason, placeholder_values(self.ruleset, plain, values))
+                    fill = self._placeholders(alert.id, alert.reason, facts, values)
+                    reason = render(alert.reason, fill)
                     alerts.append(AlertOpen(alert.id, alert.severity, reason, alert.reference))
         contact = snap.last_visit_on or snap.handover_on
         live = snap.state not in self._terminal
-        plain_facts = dict(vars(facts))
-        plain_facts["streaks"] = dict(snap.streaks)
+        plain_facts = facts.to_dict()
         return CaseState(
             application_id=snap.case.application_id,
             on=on,

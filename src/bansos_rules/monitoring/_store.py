@@ -22,7 +22,6 @@ transaction when a store is opened.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from bansos_rules.monitoring._events import (
     Training,
     Visit,
     event_json,
-    parse_event,
+    parse_event_json,
 )
 from bansos_rules.monitoring._ruleset import CaseInfo
 
@@ -138,7 +137,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             type TEXT NOT NULL,
             body TEXT NOT NULL
         )""",
-        "CREATE INDEX events_by_case ON events(application_id, date)",
         """CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
         """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
@@ -166,6 +164,7 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: {exc}") from None
         self._known: set[str] | None = None
+        self._count: int | None = None  # events stored, kept up to date by append
 
     def _migrate(self) -> None:
         db = self._db
@@ -237,48 +236,70 @@ class SQLiteStore:
         result = AppendResult()
         if self._known is None:
             self._known = {row[0] for row in self._db.execute("SELECT application_id FROM cases")}
+        rows = []
+        for event in events:
+            if event.application_id not in self._known:
+                result.unknown_cases.append(event.event_id)
+                continue
+            day = event.date.isoformat()
+            rows.append((event.event_id, event.application_id, day, event.type, event_json(event)))
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for event in events:
-                if event.application_id not in self._known:
-                    result.unknown_cases.append(event.event_id)
-                    continue
-                body = event_json(event)
-                cur = db.execute(
-                    "INSERT INTO events (event_id, application_id, date, type, body)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
-                    (
-                        event.event_id,
-                        event.application_id,
-                        event.date.isoformat(),
-                        event.type,
-                        body,
-                    ),
-                )
-                if cur.rowcount == 1:
-                    result.stored += 1
-                    continue
-                (stored,) = db.execute(
-                    "SELECT body FROM events WHERE event_id = ?", (event.event_id,)
-                ).fetchone()
-                if stored == body:
-                    result.duplicates += 1
-                else:
-                    result.conflicts.append(EventConflict(event.event_id, stored, body))
+            if self._count is None:
+                self._count = self._count_rows()
+            (last,) = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO events (event_id, application_id, date, type, body)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
+                rows,
+            )
+            result.stored = db.total_changes - before
+            if result.stored < len(rows):
+                self._sort_out(rows, last, result)
+            total = self._count + result.stored
             db.execute("COMMIT")  # synchronous=FULL: durable when this returns
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
+            self._count = None
             raise
-        result.total = self.count()
+        self._count = total
+        result.total = total
         return result
+
+    def _sort_out(
+        self, rows: Sequence[tuple[str, str, str, str, str]], last: int, result: AppendResult
+    ) -> None:
+        """Some events were not inserted: count re-sent ones as duplicates, and report a
+        different event under a used id as a conflict."""
+        stored: dict[str, tuple[int, str]] = {}
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT event_id, seq, body FROM events WHERE event_id IN ({marks})"
+            for event_id, seq, body in self._db.execute(query, chunk):
+                stored[event_id] = (seq, body)
+        new_here: set[str] = set()
+        for event_id, _, _, _, body in rows:
+            seq, kept = stored[event_id]
+            if seq > last and event_id not in new_here:
+                new_here.add(event_id)  # inserted by this append (its first copy)
+            elif kept == body:
+                result.duplicates += 1
+            else:
+                result.conflicts.append(EventConflict(event_id, kept, body))
 
     def events(self) -> Iterator[AnyEvent]:
         for (body,) in self._db.execute("SELECT body FROM events ORDER BY seq"):
-            yield parse_event(json.loads(body))
+            yield parse_event_json(body)
 
     def count(self) -> int:
+        return self._count_rows()
+
+    def _count_rows(self) -> int:
         (n,) = self._db.execute("SELECT count(*) FROM events").fetchone()
         return int(n)
 

@@ -36,7 +36,12 @@ from bansos_rules.testing.strategies import (
     niks,
     plan_items,
 )
-from bansos_rules.testing.timelines import case_infos, event_timelines, timelines
+from bansos_rules.testing.timelines import (
+    case_infos,
+    event_timelines,
+    synthetic_program,
+    timelines,
+)
 
 __all__ = [
     "BUSINESS_AID_PROGRAMS",
@@ -66,5 +71,6 @@ __all__ = [
     "kk_numbers",
     "niks",
     "plan_items",
+    "synthetic_program",
     "timelines",
 ]

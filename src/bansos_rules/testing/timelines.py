@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bansos_rules.monitoring._events import Closure, Handover, Training, Visit
 from bansos_rules.monitoring._ruleset import REGENCIES, CaseInfo
 
-__all__ = ["AnyEvent", "case_infos", "event_timelines", "timelines"]
+__all__ = ["AnyEvent", "case_infos", "event_timelines", "synthetic_program", "timelines"]
 
 AnyEvent = Handover | Visit | Training | Closure
 
@@ -138,3 +138,95 @@ def timelines(draw: st.DrawFn, /, **kwargs: Any) -> tuple[CaseInfo, list[AnyEven
     """A case and its events."""
     case = draw(case_infos())
     return case, draw(event_timelines(case, **kwargs))
+
+
+def synthetic_program(
+    families: int = 1500,
+    months: int = 24,
+    *,
+    seed: int = 2025,
+    start: date = date(2025, 6, 2),
+) -> tuple[list[CaseInfo], list[AnyEvent]]:
+    """A whole program's cases and events, reproducible from ``seed`` (not hypothesis: for
+    benchmarks and load tests): ``families`` cases spread over the ten regencies, each with a
+    handover and a visit about every month for ``months`` months (a few missed), trainings and
+    closures now and then; events sorted by date, as field workers' tools send them.
+    """
+    import random
+
+    rng = random.Random(seed)
+    cases: list[CaseInfo] = []
+    events: list[AnyEvent] = []
+    for i in range(families):
+        regency = REGENCIES[i % len(REGENCIES)]
+        case = CaseInfo(
+            f"KT-2025-{i + 1:06d}",
+            regency,
+            _BUSINESS_TYPES[rng.randrange(len(_BUSINESS_TYPES))],
+            rng.choice(("female", "male")),
+        )
+        cases.append(case)
+        role: Literal["psm", "tksk"] = rng.choice(("psm", "tksk"))
+        worker = f"{role.upper()}-{regency}-{rng.randrange(1, 15):02d}"
+        n = 0
+
+        def base(
+            day: date,
+            app: str = case.application_id,
+            who: str = worker,
+            role: Literal["psm", "tksk"] = role,
+        ) -> dict[str, Any]:
+            nonlocal n
+            n += 1
+            return {
+                "event_id": f"{app}-{n:03d}",
+                "application_id": app,
+                "date": day,
+                "recorded_by": who,
+                "role": role,
+            }
+
+        day = start + timedelta(days=rng.randrange(0, 45))
+        events.append(Handover(**base(day), value=rng.randrange(4_500_000, 5_000_001, 5_000)))
+        size = rng.randint(2, 6)
+        per_person = rng.randint(450_000, 1_000_000)
+        trend = rng.randint(-25_000, 45_000)
+        revenue = rng.randint(800_000, 5_000_000)
+        chickens = case.business_type == "chicken_farming"
+        failing = rng.random() < 0.12
+        flock = rng.randint(25, 50)
+        for m in range(months):
+            day += timedelta(days=rng.randint(27, 33))
+            roll = rng.random()
+            if roll < 0.04:
+                continue  # a missed visit
+            if roll < 0.07:
+                events.append(
+                    Training(**base(day), agency="disnakertrans", course="Manajemen usaha")
+                )
+                continue
+            if roll < 0.075:
+                events.append(Closure(**base(day), reason=rng.choice(_CLOSURES)))
+                break
+            running = not (failing and m > 3) and rng.random() > 0.04
+            per_person = max(0, per_person + trend + rng.randint(-60_000, 60_000))
+            revenue = max(0, revenue + rng.randint(-400_000, 450_000))
+            flock = max(0, flock + rng.randint(-3, 6))
+            events.append(
+                Visit(
+                    **base(day),
+                    business_running=running,
+                    monthly_revenue=revenue if running else 0,
+                    monthly_business_income=revenue // 3 if running else 0,
+                    household_monthly_income=per_person * size,
+                    household_size=size,
+                    assets_present=rng.random() > 0.02,
+                    livestock_count=flock if chickens else None,
+                    livestock_sold=(2 if rng.random() < 0.03 else 0) if chickens else None,
+                )
+            )
+    events.sort(key=lambda e: (e.date, e.event_id))
+    return cases, events
+
+
+_CLOSURES: tuple[Literal["moved", "died", "withdrew"], ...] = ("moved", "died", "withdrew")
