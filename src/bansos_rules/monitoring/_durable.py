@@ -18,7 +18,6 @@ run on a background thread and are not used.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import threading
@@ -304,8 +303,10 @@ class DurableMonitor:
                 g.close()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at interpreter exit the core may be gone
+        try:  # noqa: SIM105 - at interpreter exit, modules (contextlib too) may be gone
             self.close()
+        except Exception:
+            pass
 
     # ---------------------------------------------------------------------------------------
     def _params(self, day: date, regency: str) -> dict[str, Any]:
