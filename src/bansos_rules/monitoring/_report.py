@@ -322,7 +322,7 @@ def _legend(r: OutcomeReport, lang: Lang) -> str:
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#111;max-width:60em}
-table{border-collapse:collapse;margin:0.5em 0 1.5em}
+table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:13px}
 td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:right}
 td:first-child,th:first-child{text-align:left}
 .lbl,.num{font-size:12px;font-family:system-ui,sans-serif}

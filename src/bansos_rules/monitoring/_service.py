@@ -8,7 +8,7 @@ on either engine.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -234,18 +234,19 @@ class Monitor:
             result: AppendResult = store.append([e for _, e in pending])
             stored += result.stored
             duplicates += result.duplicates
-            conflicts = {c.event_id: c for c in result.conflicts}
+            conflicts = Counter((c.event_id, c.sent) for c in result.conflicts)
             unknown = set(result.unknown_cases)
             for line, event in pending:
                 problem = None
-                if event.event_id in conflicts:
+                key = (event.event_id, event_json(event)) if conflicts else None
+                if key is not None and conflicts[key] > 0:
                     problem = FieldProblem(
                         "event_id",
                         f"{event.event_id!r} is already used by a different event",
                         event.event_id,
                         f"{event.event_id!r} sudah dipakai oleh kejadian lain",
                     )
-                    conflicts.pop(event.event_id)
+                    conflicts[key] -= 1
                 elif event.event_id in unknown:
                     problem = FieldProblem(
                         "application_id",
