@@ -192,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     add_monitor_parser(sub)
 
     sc = sub.add_parser("schema", help="print a JSON Schema")
-    sc.add_argument("kind", choices=("application", "ruleset"))
+    sc.add_argument("kind", choices=("application", "ruleset", "monitoring"))
     return parser
 
 
@@ -247,6 +247,10 @@ def _schema(kind: str) -> ExitCode:
     if kind == "application":
         schema = Application.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    elif kind == "monitoring":
+        from bansos_rules.monitoring import monitoring_json_schema
+
+        schema = monitoring_json_schema()
     else:
         from bansos_rules.ruleset.schema import ruleset_json_schema
 

@@ -90,10 +90,6 @@ def check_monitoring(
     monitor: Monitor, *, examples: int = 200, engines: tuple[str, ...] = ("native", "durable")
 ) -> MonitoringCheck:
     """Check ``monitor``'s ruleset: worked examples, engines, invariants, coverage."""
-    from hypothesis import HealthCheck, Phase, given, settings
-
-    from bansos_rules.testing.timelines import timelines
-
     rs = monitor.ruleset
     result = MonitoringCheck(rs.id, rs.digest)
     reached: set[str] = set()
@@ -112,6 +108,10 @@ def check_monitoring(
     result.uncovered = [i for i in ids if i not in reached]
 
     if examples > 0:
+        from hypothesis import HealthCheck, Phase, given, settings
+
+        from bansos_rules.testing.timelines import timelines
+
         count = 0
 
         @settings(

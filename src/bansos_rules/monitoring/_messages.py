@@ -41,6 +41,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{name}' bukan id peringatan atau perubahan keadaan di ruleset ini",
         "'{name}' is not an alert or transition id of this ruleset",
     ),
+    "monitoring-uncovered": (
+        "tidak ada contoh yang memicu perubahan keadaan atau peringatan ini",
+        "no worked example fires this transition or alert",
+    ),
+    "monitoring-invariant": (
+        "sebuah lini masa buatan melanggar invarian (lihat rincian)",
+        "a generated timeline breaks an invariant (see details)",
+    ),
+    "monitoring-disagree": (
+        "mesin native dan durable memberi hasil berbeda pada lini masa buatan (lihat rincian)",
+        "the native and durable engines differ on a generated timeline (see details)",
+    ),
 }
 
 register_messages(MESSAGES)
