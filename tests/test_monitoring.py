@@ -267,3 +267,35 @@ def test_check_catches_an_invariant_a_ruleset_change_breaks() -> None:
     assert result.invariant_failures, result.to_dict()
     assert "monitoring.no_graduation_without_streak" in result.invariant_failures[0]
     assert result.example_failures  # and the worked examples say so too
+
+
+def test_bansos_rules_check_reports_a_broken_monitoring_ruleset(tmp_path: Path) -> None:
+    import shutil
+
+    from bansos_rules.check import run_check
+
+    for path in (ROOT / "rulesets").glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    mon = tmp_path / "monitoring.yaml"
+    mon.write_text(
+        _broken(
+            mon.read_text(encoding="utf-8"),
+            "when: case.streaks.income_ok >= params.graduation_visits",
+            "when: case.streaks.income_ok >= 1",
+        ),
+        encoding="utf-8",
+    )
+    report = run_check([tmp_path], generated=90, skip=["lint"])
+    assert report.status == "failed"
+    failed = [
+        f
+        for s in report.sections
+        for c in s.cases
+        for f in c.findings
+        if f.severity == "error" and f.file == str(mon)
+    ]
+    codes = {f.code for f in failed}
+    assert {"check-example-failed", "monitoring-invariant"} <= codes
+    coverage = report.coverage
+    assert coverage is not None
+    assert any(r.kind == "monitoring" for r in coverage.rules)
