@@ -30,7 +30,7 @@ from bansos_rules.monitoring._events import (
     read_event_text,
     read_events,
 )
-from bansos_rules.monitoring._native import NativeMonitor, Snapshot
+from bansos_rules.monitoring._native import NativeMonitor, Snapshot, SweepHit
 from bansos_rules.monitoring._report import (
     Group,
     OutcomeReport,
@@ -100,6 +100,7 @@ __all__ = [
     "StateChange",
     "Store",
     "StoreError",
+    "SweepHit",
     "Training",
     "Visit",
     "build_report",

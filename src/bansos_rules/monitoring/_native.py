@@ -16,7 +16,7 @@ are evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -45,7 +45,7 @@ from bansos_rules.monitoring._timeline import (
 from bansos_rules.ruleset import tree as t
 from bansos_rules.ruleset.schema import Text
 
-__all__ = ["NativeMonitor", "Snapshot"]
+__all__ = ["NativeMonitor", "Snapshot", "SweepHit"]
 
 AnyEvent = Handover | Visit | Training | Closure
 
@@ -164,6 +164,28 @@ class _Facts:
         return out
 
 
+class _FactsView(Mapping[str, Any]):
+    """A case's facts on a day as a read-only mapping, computed when read."""
+
+    def __init__(self, facts: _Facts) -> None:
+        self._facts = facts
+        self._plain: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        if self._plain is None:
+            self._plain = self._facts.to_dict()
+        return self._plain
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
 @dataclass
 class Snapshot:
     """A case's facts after its last event: what the daily sweep starts from."""
@@ -181,6 +203,18 @@ class Snapshot:
     streaks: dict[str, int]
     history: list[StateChange]
     previous: Visit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SweepHit:
+    """A case with open alerts on the day of a sweep."""
+
+    snapshot: Snapshot
+    alerts: tuple[str, ...]
+
+    @property
+    def application_id(self) -> str:
+        return self.snapshot.case.application_id
 
 
 class NativeMonitor:
@@ -213,6 +247,8 @@ class NativeMonitor:
         self._terminal = ruleset.terminal
         self._params: dict[tuple[int, str], tuple[SimpleNamespace, dict[str, Any]]] = {}
         self._paths: dict[str, tuple[str, ...]] = {}
+        self._texts: dict[tuple[Any, ...], Text] = {}
+        self._sweeper: Callable[..., Iterator[tuple[Snapshot, Any]]] | None = None
 
     # parameters ---------------------------------------------------------------------------
     def params(self, on: date, regency: str) -> tuple[SimpleNamespace, dict[str, Any]]:
@@ -237,10 +273,21 @@ class NativeMonitor:
         facts: _Facts,
         values: dict[str, Any],
     ) -> None:
-        reason = render(tr.reason, self._placeholders(tr.id, tr.reason, facts, values))
+        reason = self._render(tr.id, tr.reason, facts, values)
         snap.history.append(StateChange(day, snap.state, tr.to, tr.id, reason))
         snap.state = tr.to
         snap.since = day
+
+    def _render(self, rule: str, template: Text, facts: _Facts, params: dict[str, Any]) -> Text:
+        """A reason filled in; the same values give the same (cached) texts."""
+        values = self._placeholders(rule, template, facts, params)
+        key = (rule, *values.values())
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) > 100_000:
+                self._texts.clear()
+            found = self._texts[key] = render(template, values)
+        return found
 
     def _placeholders(
         self, rule: str, template: Text, facts: _Facts, params: dict[str, Any]
@@ -354,22 +401,23 @@ class NativeMonitor:
     def state_on(self, snap: Snapshot, on: date) -> CaseState:
         """The case as of ``on``, from a snapshot whose events are all on or before ``on``:
         due timers fire, then alerts open."""
-        snap = Snapshot(
-            **{**vars(snap), "history": list(snap.history), "streaks": dict(snap.streaks)}
-        )
-        self._fire_timers(snap, on)
+        if any(snap.state in tr.source for tr, _ in self._timers):
+            # Timers may fire: on a copy, so that the snapshot stays as its events left it.
+            snap = Snapshot(
+                **{**vars(snap), "history": list(snap.history), "streaks": dict(snap.streaks)}
+            )
+            self._fire_timers(snap, on)
         p, values = self.params(on, snap.case.regency)
         facts = self._facts(snap, on)
         alerts: list[AlertOpen] = []
         if snap.state not in self._terminal and snap.state != self.ruleset.initial:
             for alert, pred in self._alerts:
                 if snap.state in alert.states and pred(facts, None, None, p):
-                    fill = self._placeholders(alert.id, alert.reason, facts, values)
-                    reason = render(alert.reason, fill)
+                    reason = self._render(alert.id, alert.reason, facts, values)
                     alerts.append(AlertOpen(alert.id, alert.severity, reason, alert.reference))
         contact = snap.last_visit_on or snap.handover_on
         live = snap.state not in self._terminal
-        plain_facts = facts.to_dict()
+        plain_facts = _FactsView(facts)
         return CaseState(
             application_id=snap.case.application_id,
             on=on,
@@ -385,38 +433,46 @@ class NativeMonitor:
             facts=plain_facts,
         )
 
-    def sweep(self, snapshots: Iterable[Snapshot], on: date) -> Iterator[CaseState]:
-        """The cases with an open alert on ``on``, from their snapshots.
+    def sweep(self, snapshots: Iterable[Snapshot], on: date) -> Iterator[SweepHit]:
+        """The cases with an open alert on ``on``, from their snapshots, and the ids of their
+        alerts (``state_on(hit.snapshot, on)`` gives the full state, reasons and all).
 
-        Most cases have no due timer and no alert: for those only the alert conditions are
-        evaluated, on facts built once; a case with a due timer or an alert gets the full
-        :meth:`state_on`.
+        The alert conditions are compiled into one loop over the snapshots (:func:`_sweeper`),
+        reading each fact once per case; only a case whose timer is due (its state may change
+        first) goes through :meth:`state_on`.
         """
-        terminal = self._terminal
-        initial = self.ruleset.initial
-        timers = self._timers
-        alerts = self._alerts
-        for snap in snapshots:
-            state = snap.state
-            if state in terminal or state == initial:
-                continue
-            regency = snap.case.regency
-            p, _ = self.params(on, regency)
-            due = False
-            for tr, _guard in timers:
-                if state in tr.source and snap.since is not None:
+        if self._sweeper is None:
+            self._sweeper = _sweeper(self.ruleset)
+        terminal = self._terminal | {self.ruleset.initial}
+        timed = {s for tr, _ in self._timers for s in tr.source}
+        by_regency: dict[str, SimpleNamespace] = {}
+
+        def params(regency: str) -> SimpleNamespace:
+            found = by_regency.get(regency)
+            if found is None:
+                found = by_regency[regency] = self.params(on, regency)[0]
+            return found
+
+        def timer_due(snap: Snapshot) -> bool:
+            for tr, _ in self._timers:
+                if snap.state in tr.source and snap.since is not None:
                     assert tr.after_months is not None
-                    months = getattr(self.params(snap.since, regency)[0], tr.after_months)
-                    if add_months(snap.since, months) <= on:
-                        due = True
-                        break
-            if not due:
-                facts = self._facts(snap, on)
-                if not any(state in a.states and pred(facts, None, None, p) for a, pred in alerts):
-                    continue
-            result = self.state_on(snap, on)
-            if result.alerts:
-                yield result
+                    p, _v = self.params(snap.since, snap.case.regency)
+                    if add_months(snap.since, getattr(p, tr.after_months)) <= on:
+                        return True
+            return False
+
+        states = [a.states for a, _ in self._alerts]
+        ids = [a.id for a, _ in self._alerts]
+        for snap, hits in self._sweeper(
+            snapshots, on, params, terminal, timed, timer_due, states, months_between
+        ):
+            if hits is None:  # a timer is due: decide the day in full
+                result = self.state_on(snap, on)
+                if result.alerts:
+                    yield SweepHit(snap, result.alert_ids)
+            else:
+                yield SweepHit(snap, tuple(ids[i] for i in hits))
 
     def evaluate(self, case: CaseInfo, events: Iterable[AnyEvent], on: date) -> CaseState:
         """The case as of ``on``, from its events (those after ``on`` are not seen)."""
@@ -436,3 +492,89 @@ class NativeMonitor:
             if not holds(facts, None, None, p, alerts):
                 broken.append(inv.id)
         return broken
+
+
+_CASE_CODE = {
+    "state": "_st",
+    "regency": "_snap.case.regency",
+    "business_type": "_snap.case.business_type",
+    "sex": "_snap.case.sex",
+    "handed_over": "(_snap.handover_on is not None)",
+    "handover_value": "_snap.handover_value",
+    "days_since_handover": "((_on - _snap.handover_on).days if _snap.handover_on else 0)",
+    "visits": "_snap.visits",
+    "days_since_contact": "((_on - _ct).days if _ct else 0)",
+    "days_in_state": "(_on - (_snap.since or _on)).days",
+    "months_in_state": "_months(_snap.since or _on, _on)",
+    "trainings": "_snap.trainings",
+    "closed": "_snap.closed",
+    "closure_reason": "_snap.closure_reason",
+}
+"""How the sweep computes each fact of ``case`` from a snapshot ``_snap`` on ``_on``."""
+
+
+class _FlatEmitter(_RootEmitter):
+    """Reads ``case.x`` and ``case.streaks.x`` from locals the sweep computes once per case."""
+
+    def __init__(self) -> None:
+        super().__init__(values={}, params=_ParamLocals(), functions={}, helpers={})
+        self.case_fields: dict[str, None] = {}
+        self.streaks: dict[str, str] = {}
+        """Each streak read, and the numbered local that holds its count."""
+
+    def _Field(self, node: t.Field) -> str:
+        base = node.base
+        if isinstance(base, t.Root) and base.name == "case" and node.name in _CASE_CODE:
+            self.case_fields[node.name] = None
+            return f"_c_{node.name}"
+        if (
+            isinstance(base, t.Field)
+            and base.name == "streaks"
+            and isinstance(base.base, t.Root)
+            and base.base.name == "case"
+        ):
+            local = self.streaks.get(node.name)
+            if local is None:
+                local = self.streaks[node.name] = f"_s{len(self.streaks)}"
+            return local
+        return super()._Field(node)
+
+
+def _sweeper(ruleset: MonitoringRuleset) -> Callable[..., Iterator[tuple[Snapshot, Any]]]:
+    """One generated loop that yields each snapshot with an open alert (and the alerts' indexes)
+    or a due timer (and ``None``).
+
+    Generated names are hygienic as in the native engine: fixed names and numbered locals, all
+    starting with an underscore; a streak's name only ever appears as a string constant.
+    """
+    emitter = _FlatEmitter()
+    tests: list[str] = []
+    for i, alert in enumerate(ruleset.alerts):
+        code = emitter.expr(alert.when.tree)
+        tests.append(f"        if _st in _states[{i}] and {code}:\n            _h.append({i})")
+    fields = list(emitter.case_fields)
+    lines = [
+        "def _sweep(_snaps, _on, _params, _skip, _timed, _timer_due, _states, _months):",
+        "    for _snap in _snaps:",
+        "        _st = _snap.state",
+        "        if _st in _skip:",
+        "            continue",
+        "        if _st in _timed and _timer_due(_snap):",
+        "            yield _snap, None",
+        "            continue",
+        "        _P = _params(_snap.case.regency)",
+        "        _ct = _snap.last_visit_on or _snap.handover_on",
+        "        _sk = _snap.streaks",
+    ]
+    for name in fields:
+        lines.append(f"        _c_{name} = {_CASE_CODE[name]}")
+    for name, local in emitter.streaks.items():
+        lines.append(f"        {local} = _sk[{name!r}]")
+    lines.append("        _h = []")
+    lines.extend(tests)
+    lines.append("        if _h:")
+    lines.append("            yield _snap, _h")
+    namespace = dict(emitter.namespace)
+    exec("\n".join(lines) + "\n", namespace)
+    fn: Callable[..., Iterator[tuple[Snapshot, Any]]] = namespace["_sweep"]
+    return fn

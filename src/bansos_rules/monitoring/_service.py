@@ -24,7 +24,7 @@ from bansos_rules.monitoring._events import (
     Visit,
     event_json,
 )
-from bansos_rules.monitoring._native import NativeMonitor, Snapshot
+from bansos_rules.monitoring._native import NativeMonitor, Snapshot, SweepHit
 from bansos_rules.monitoring._ruleset import (
     CaseInfo,
     MonitoringExample,
@@ -298,9 +298,10 @@ class Monitor:
         """Each case's facts after its last event: where a daily sweep starts."""
         return [self.native.fold(info, events) for info, events in self.timelines(store).values()]
 
-    def sweep(self, snapshots: Iterable[Snapshot], on: date) -> Iterator[CaseState]:
-        """The cases with open alerts on ``on`` (the workers' day), from snapshots whose events
-        are all on or before ``on``."""
+    def sweep(self, snapshots: Iterable[Snapshot], on: date) -> Iterator[SweepHit]:
+        """The cases with open alerts on ``on`` (the workers' day) and their alert ids, from
+        snapshots whose events are all on or before ``on``; ``native.state_on(hit.snapshot,
+        on)`` gives a hit's full state."""
         return self.native.sweep(snapshots, on)
 
 
