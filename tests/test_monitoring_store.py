@@ -387,3 +387,50 @@ def test_html_report_renders_its_charts_in_a_real_browser(
     assert bars >= sized
     assert dom.count('<svg class="chart"') == 8
     assert "Samarinda" in dom
+
+
+def test_monitor_diff_shows_changes_and_their_impact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = ROOT / "rulesets" / "monitoring.yaml"
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    shutil.copy(shipped, old / "monitoring.yaml")
+    text = shipped.read_text(encoding="utf-8")
+    assert "        value: 3\n  follow_up_months:" in text
+    changed = text.replace(
+        "        value: 3\n  follow_up_months:", "        value: 2\n  follow_up_months:"
+    )
+    (new / "monitoring.yaml").write_text(changed, encoding="utf-8")
+    code, out, _ = run(
+        capsys, "monitor", "diff", str(old), str(old), "--families", "30", "--fail-on-change"
+    )
+    assert code == 0
+    assert "No change to the monitoring ruleset." in out
+    assert "0 case-days change state" in out
+    code, out, _ = run(
+        capsys,
+        "monitor",
+        "diff",
+        str(old),
+        str(new),
+        "--families",
+        "60",
+        "--format",
+        "json",
+        "--fail-on-change",
+    )
+    assert code == 9
+    report = json.loads(out)
+    (change,) = report["changes"]
+    assert (change["what"], change["id"], change["change"]) == (
+        "parameter",
+        "graduation_visits",
+        "values",
+    )
+    assert report["impact"]["state_changes"] > 0
+    assert any(k.endswith("→ graduating") for k in report["impact"]["flips"])
+    code, _, err = run(capsys, "monitor", "diff", str(tmp_path / "nothing-here"), str(new))
+    assert code == 6
+    assert err.startswith("error: ")

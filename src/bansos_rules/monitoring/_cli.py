@@ -8,6 +8,7 @@
     bansos-rules monitor alerts --db PATH --on DATE [--engine ...] [--format text|jsonl]
     bansos-rules monitor report --db PATH [--on DATE] [--format markdown|html]
     bansos-rules monitor check [RULESET]
+    bansos-rules monitor diff OLD [NEW]
 """
 
 from __future__ import annotations
@@ -118,6 +119,21 @@ def add_monitor_parser(sub: Any) -> None:
     )
     rp.add_argument("--output", "-o", type=Path, help="write here instead of stdout")
 
+    df = msub.add_parser("diff", parents=[common], help="what a monitoring ruleset change does")
+    df.add_argument("old", metavar="OLD", help="file, directory or git revision (REV[:path])")
+    df.add_argument(
+        "new",
+        nargs="?",
+        default="rulesets",
+        metavar="NEW",
+        help="default: rulesets/ of the working tree",
+    )
+    df.add_argument("--format", choices=("markdown", "json"), default="markdown", dest="fmt")
+    df.add_argument("--families", type=int, default=300, help="synthetic cases (default 300)")
+    df.add_argument(
+        "--fail-on-change", action="store_true", help="exit 9 when some case changes state"
+    )
+
     ck = msub.add_parser("check", parents=[common], help="check a monitoring ruleset")
     ck.add_argument("path", nargs="?", type=Path, metavar="RULESET")
     ck.add_argument("--examples", type=int, default=200, help="generated timelines (default 200)")
@@ -131,6 +147,16 @@ def run_monitor(args: argparse.Namespace) -> int:
 
     lang: Lang = "en" if args.lang == "en" else "id"
     try:
+        if args.monitor_command == "diff":
+            from bansos_rules.monitoring._diff import MonitoringSourceError, run_diff
+
+            try:
+                text, flips = run_diff(args.old, args.new, args.fmt, args.families)
+            except MonitoringSourceError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return UNREADABLE
+            sys.stdout.write(text)
+            return 9 if args.fail_on_change and flips else OK
         if args.monitor_command == "check":
             from bansos_rules.monitoring._check import run_check
 
