@@ -236,6 +236,13 @@ class NativeMonitor:
             if tr.after_months is not None
         ]
         self._alerts = [(a, compile_predicate(a.when)) for a in ruleset.alerts]
+        # The rules that may leave each state, in file order.
+        self._event_rules_from = {
+            s: [(tr, f) for tr, f in self._event_rules if s in tr.source] for s in ruleset.states
+        }
+        self._timers_from = {
+            s: [(tr, g) for tr, g in self._timers if s in tr.source] for s in ruleset.states
+        }
         self._invariants = [
             (
                 inv,
@@ -312,9 +319,7 @@ class NativeMonitor:
             if snap.state in self._terminal or snap.since is None:
                 return
             fired = False
-            for tr, guard in self._timers:
-                if snap.state not in tr.source:
-                    continue
+            for tr, guard in self._timers_from.get(snap.state, ()):
                 p, values = self.params(snap.since, snap.case.regency)
                 assert tr.after_months is not None
                 due = add_months(snap.since, getattr(p, tr.after_months))
@@ -359,12 +364,14 @@ class NativeMonitor:
 
     def _after_event(self, snap: Snapshot, day: date) -> None:
         p, values = self.params(day, snap.case.regency)
+        by_state = self._event_rules_from
         for _ in range(MAX_TRANSITIONS_PER_EVENT):
-            if snap.state in self._terminal:
+            rules = by_state.get(snap.state)
+            if not rules:  # a terminal state, or one no event leaves
                 return
-            facts = self._facts(snap, day)
-            for tr, pred in self._event_rules:
-                if snap.state in tr.source and pred(facts, None, None, p):
+            facts = _Facts(snap, day)
+            for tr, pred in rules:
+                if pred(facts, None, None, p):
                     self._move(snap, tr, day, facts, values)
                     break
             else:
