@@ -404,7 +404,16 @@ def test_monitor_diff_shows_changes_and_their_impact(
     )
     (new / "monitoring.yaml").write_text(changed, encoding="utf-8")
     code, out, _ = run(
-        capsys, "monitor", "diff", str(old), str(old), "--families", "30", "--fail-on-change"
+        capsys,
+        "monitor",
+        "diff",
+        str(old),
+        str(old),
+        "--families",
+        "30",
+        "--fail-on-change",
+        "--lang",
+        "en",
     )
     assert code == 0
     assert "No change to the monitoring ruleset." in out

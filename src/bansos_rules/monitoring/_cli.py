@@ -151,7 +151,7 @@ def run_monitor(args: argparse.Namespace) -> int:
             from bansos_rules.monitoring._diff import MonitoringSourceError, run_diff
 
             try:
-                text, flips = run_diff(args.old, args.new, args.fmt, args.families)
+                text, flips = run_diff(args.old, args.new, args.fmt, args.families, lang)
             except MonitoringSourceError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return UNREADABLE
@@ -191,8 +191,9 @@ def _enrol(monitor: Any, args: argparse.Namespace, lang: Lang) -> int:
 
     with SQLiteStore(args.db) as store:
         result = monitor.enrol(store, records(), on=args.on, rules=load_rules())
-    for where, problem in result.invalid:
-        print(f"{where}: {problem}", file=sys.stderr)
+    for where, problems in result.invalid:
+        for p in problems:
+            print(f"{where}: {p.path + ': ' if p.path else ''}{p.text(lang)}", file=sys.stderr)
     summary = {
         "records": result.records,
         "enrolled": result.enrolled,

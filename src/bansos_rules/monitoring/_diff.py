@@ -106,25 +106,44 @@ class MonitoringDiff:
             },
         }
 
-    def markdown(self) -> str:
-        out = [f"## Monitoring ruleset: `{self.old}` → `{self.new}`", ""]
+    def markdown(self, lang: str = "en") -> str:
+        en = lang != "id"
+        title = "Monitoring ruleset" if en else "Ruleset pemantauan"
+        out = [f"## {title}: `{self.old}` → `{self.new}`", ""]
         if not self.changes:
-            out.append("No change to the monitoring ruleset.")
+            out.append(
+                "No change to the monitoring ruleset."
+                if en
+                else "Ruleset pemantauan tidak berubah."
+            )
         else:
-            out += ["| what | id | change | old | new |", "|---|---|---|---|---|"]
+            head = (
+                "| what | id | change | old | new |"
+                if en
+                else "| apa | id | perubahan | lama | baru |"
+            )
+            out += [head, "|---|---|---|---|---|"]
             for c in self.changes:
                 out.append(
                     f"| {c['what']} | `{c['id']}` | {c['change']} | {_cell(c.get('old'))} | "
                     f"{_cell(c.get('new'))} |"
                 )
+        days = ", ".join(d.isoformat() for d in self.days)
         out += [
             "",
-            f"Impact on {self.cases} synthetic cases on "
-            f"{', '.join(d.isoformat() for d in self.days)}: {self.state_flips} case-days change "
-            f"state, {self.alert_changes} change open alerts.",
+            f"Impact on {self.cases} synthetic cases on {days}: {self.state_flips} case-days "
+            f"change state, {self.alert_changes} change open alerts."
+            if en
+            else f"Dampak pada {self.cases} kasus buatan per {days}: {self.state_flips} "
+            f"kasus-hari berubah keadaan, {self.alert_changes} berubah peringatan terbuka.",
         ]
         if self.flips:
-            out += ["", "| old state → new state | case-days |", "|---|---|"]
+            head = (
+                "| old state → new state | case-days |"
+                if en
+                else "| keadaan lama → keadaan baru | kasus-hari |"
+            )
+            out += ["", head, "|---|---|"]
             out += [f"| {k} | {v} |" for k, v in sorted(self.flips.items())]
         for s in self.samples:
             out.append(
@@ -237,7 +256,9 @@ def diff_monitoring(
     return result
 
 
-def run_diff(old_spec: str, new_spec: str, fmt: str, families: int) -> tuple[str, int]:
+def run_diff(
+    old_spec: str, new_spec: str, fmt: str, families: int, lang: str = "en"
+) -> tuple[str, int]:
     """The report text and the number of case-days whose state changed."""
     with open_monitoring_side(old_spec) as old_path:
         old = load_monitoring_ruleset(old_path)
@@ -248,4 +269,4 @@ def run_diff(old_spec: str, new_spec: str, fmt: str, families: int) -> tuple[str
         return json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n", (
             result.state_flips
         )
-    return result.markdown(), result.state_flips
+    return result.markdown(lang), result.state_flips

@@ -65,7 +65,8 @@ class EnrolResult:
     enrolled: int = 0
     already: int = 0
     not_approved: dict[str, str] = field(default_factory=dict)
-    invalid: list[tuple[str, str]] = field(default_factory=list)
+    invalid: list[tuple[str, tuple[FieldProblem, ...]]] = field(default_factory=list)
+    """Where each invalid record is, and its problems (each with an Indonesian text too)."""
 
 
 @dataclass(frozen=True)
@@ -187,17 +188,22 @@ class Monitor:
         for where, data, problem in applications:
             result.records += 1
             if data is None:
-                result.invalid.append((where, problem or "unreadable"))
+                result.invalid.append((where, (FieldProblem("", problem or "unreadable"),)))
                 continue
             try:
                 app = book.validate(dict(data))
             except InputError as exc:
-                text = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
-                result.invalid.append((where, text))
+                result.invalid.append((where, exc.problems))
                 continue
             day = on or app.submitted_on
             if day is None:
-                result.invalid.append((where, "submitted_on: needed when --on is not given"))
+                missing = FieldProblem(
+                    "submitted_on",
+                    "needed when no enrolment date (--on) is given",
+                    None,
+                    "wajib bila tanggal pendaftaran (--on) tidak diberikan",
+                )
+                result.invalid.append((where, (missing,)))
                 continue
             decision = book.evaluate(app, on=day)
             if decision.outcome is not Outcome.APPROVED:
