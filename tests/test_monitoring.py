@@ -156,6 +156,7 @@ def test_a_broken_monitoring_ruleset_is_reported_with_positions_in_both_language
         "when: case.visits > 0 and case.days_since_contct > params.visit_cycle_days",
     )
     text = _broken(text, '"6474": 3780013', '"6499": 3780013')
+    text = _broken(text, "{case.days_since_handover} hari", "{case.days_since_handovr} hari")
     with pytest.raises(RulesetError) as info:
         load_monitoring_text(text, "monitoring.yaml")
     by_code = {d.code: d for d in info.value.diagnostics}
@@ -172,6 +173,10 @@ def test_a_broken_monitoring_ruleset_is_reported_with_positions_in_both_language
     assert "6499" in regency.message("id")
     assert "6499" in regency.message("en")
     assert "monitoring-regency-missing" in by_code
+    placeholder = by_code["monitoring-placeholder"]
+    assert placeholder.rule == "monitoring.no_visit_since_handover"
+    assert "did you mean 'case.days_since_handover'" in placeholder.message("en")
+    assert "maksud Anda 'case.days_since_handover'" in placeholder.message("id")
 
 
 def test_the_application_loader_leaves_the_monitoring_ruleset_alone() -> None:

@@ -62,8 +62,9 @@ _names = itertools.count(1)
 AnyEvent = Handover | Visit | Training | Closure
 
 
-class TranslationError(Exception):
-    """A condition durable_rules cannot express (names the rule)."""
+class TranslationError(EngineUnavailableError):
+    """A condition durable_rules cannot express: the engine cannot run this ruleset (the
+    message names the rule and why)."""
 
 
 # --------------------------------------------------------------------------------------------

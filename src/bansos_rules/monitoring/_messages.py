@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{name}' bukan id peringatan atau perubahan keadaan di ruleset ini",
         "'{name}' is not an alert or transition id of this ruleset",
     ),
+    "monitoring-placeholder": (
+        "tempat isian '{{{name}}}' bukan fakta kasus (case.*) atau parameter (params.*)",
+        "placeholder '{{{name}}}' is not a fact of the case (case.*) or a parameter (params.*)",
+    ),
     "monitoring-uncovered": (
         "tidak ada contoh yang memicu perubahan keadaan atau peringatan ini",
         "no worked example fires this transition or alert",

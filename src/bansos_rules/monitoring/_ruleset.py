@@ -67,6 +67,7 @@ __all__ = [
 REGENCIES = ("6401", "6402", "6403", "6407", "6408", "6409", "6411", "6471", "6472", "6474")
 """East Kalimantan's regency/city codes (Kemendagri), the keys of a ``by: regency`` parameter."""
 
+_PLACEHOLDER = re.compile(r"\{([^{}:]*)(?::[a-z]+)?\}")
 _TOP_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?[\"']?monitoring[\"']?[ \t]*:", re.MULTILINE)
 
 CASE_FIELDS: dict[str, tuple[Ty, str]] = {
@@ -616,6 +617,22 @@ class _Checker:
                 found.append(Streak(s.id, s.title, compiled, self.line(base)))
         return tuple(found)
 
+    def placeholders(self, text: Text, path: tuple[Any, ...], rule: str) -> None:
+        """Every ``{...}`` in a reason names a fact of the case or a parameter."""
+        known = [f"case.{n}" for n in CASE_FIELDS]
+        known += [f"case.streaks.{s.id}" for s in self.spec.streaks]
+        known += [f"params.{n}" for n in self.spec.parameters]
+        for lang in ("id", "en"):
+            for m in _PLACEHOLDER.finditer(getattr(text, lang)):
+                if m.group(1) not in known:
+                    self.diag(
+                        "monitoring-placeholder",
+                        (*path, lang),
+                        rule=rule,
+                        name=m.group(1),
+                        suggestion=suggest(m.group(1), known),
+                    )
+
     def _state(self, name: str, path: tuple[Any, ...], rule: str) -> None:
         if name not in self.spec.states:
             self.diag(
@@ -660,6 +677,7 @@ class _Checker:
             when = None
             if r.when is not None:
                 when = self.expr(r.when, (*base, "when"), scope, r.id)
+            self.placeholders(r.reason, (*base, "reason"), r.id)
             found.append(
                 Transition(
                     r.id,
@@ -701,6 +719,7 @@ class _Checker:
                         )
                 states = frozenset(a.states)
             compiled = self.expr(a.when, (*base, "when"), scope, a.id)
+            self.placeholders(a.reason, (*base, "reason"), a.id)
             if compiled is not None:
                 found.append(
                     Alert(
