@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from bansos_rules._errors import BansosRulesError, path_of
+from bansos_rules._errors import path_of
 from bansos_rules._io import UnreadableInput, read_records
 from bansos_rules.monitoring._events import EventLine, read_events
 from bansos_rules.monitoring._store import SQLiteStore, StoreError
@@ -318,8 +318,3 @@ def _report(monitor: Any, store: SQLiteStore, args: argparse.Namespace, lang: La
     else:
         sys.stdout.write(text)
     return OK
-
-
-def handle_error(exc: BansosRulesError) -> int:
-    print(f"error: {exc}", file=sys.stderr)
-    return UNREADABLE

@@ -643,9 +643,6 @@ class _Checker:
                 suggestion=suggest(name, self.spec.states),
             )
 
-    def _ids(self) -> dict[str, int]:
-        return {}
-
     def transitions(self) -> tuple[Transition, ...]:
         scope = self.scope({"case": self.case_ty})
         found = []

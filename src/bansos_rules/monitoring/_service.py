@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from bansos_rules._errors import EngineUnavailableError, FieldProblem, InputError
 from bansos_rules.monitoring._events import (
@@ -314,7 +314,3 @@ class Monitor:
 def event_lines(events: Iterable[AnyEvent]) -> str:
     """Events as JSON Lines, in their canonical form."""
     return "".join(event_json(e) + "\n" for e in events)
-
-
-def language(lang: str) -> Literal["id", "en"]:
-    return "en" if lang == "en" else "id"
