@@ -306,7 +306,13 @@ def _report(monitor: Any, store: SQLiteStore, args: argparse.Namespace, lang: La
 
     on = args.on or date.today()
     states = _states(monitor, store, args)
-    report = build_report(monitor.ruleset, store.cases(), states, on, engine=args.engine)
+    from bansos_rules._manager import load_plugins
+
+    registry, _ = load_plugins().collect()
+    names = {code: (bt.name_id, bt.name_en) for code, (bt, _) in registry.business_types.items()}
+    report = build_report(
+        monitor.ruleset, store.cases(), states, on, engine=args.engine, business_types=names
+    )
     if args.fmt == "html":
         text = report_html(report, lang)
     elif args.fmt == "json":

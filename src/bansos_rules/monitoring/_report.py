@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -84,6 +84,8 @@ class Group:
     key: str
     label: str
     counts: Counter[str] = field(default_factory=Counter)
+    names: tuple[str, str] | None = None
+    """The group's name in Indonesian and English, when it has one."""
 
     @property
     def cases(self) -> int:
@@ -152,8 +154,12 @@ def build_report(
     on: date,
     *,
     engine: str = "native",
+    business_types: Mapping[str, tuple[str, str]] | None = None,
 ) -> OutcomeReport:
-    """Count every case's state by regency, business type and sex."""
+    """Count every case's state by regency, business type and sex.
+
+    :param business_types: names (id, en) of business types by code, for the labels.
+    """
     by_id = {s.application_id: s.state for s in states}
     overall = Group("all", "all")
     groups: dict[str, dict[str, Group]] = {"regency": {}, "business_type": {}, "sex": {}}
@@ -166,7 +172,9 @@ def build_report(
             ("sex", c.info.sex),
         ):
             label = REGENCY_NAMES.get(key, key) if kind == "regency" else key
-            groups[kind].setdefault(key, Group(key, label)).counts[state] += 1
+            names = (business_types or {}).get(key) if kind == "business_type" else None
+            group = groups[kind].setdefault(key, Group(key, label, names=names))
+            group.counts[state] += 1
     baseline = ruleset.params_on(on, "*").get("old_program_success_percent") or 46
     return OutcomeReport(
         on=on,
@@ -194,6 +202,8 @@ def _title(r: OutcomeReport, state: str, lang: Lang) -> str:
 def _group_label(g: Group, lang: Lang) -> str:
     if g.key in ("female", "male"):
         return _l(g.key, lang)
+    if g.names is not None:
+        return g.names[0] if lang == "id" else g.names[1]
     return g.label
 
 
