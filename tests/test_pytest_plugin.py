@@ -15,6 +15,7 @@ import bansos_rules._api
 from bansos_rules import Application, Decision, RuleBook, hookimpl, load_plugins
 from bansos_rules.engines import EngineFactory
 from bansos_rules.engines.native import NativeEngine
+from bansos_rules.monitoring import load_monitoring_ruleset
 from tests._support import builtin_book
 
 pytest_plugins = ["pytester"]
@@ -56,6 +57,10 @@ def test_every_example_of_every_ruleset_is_an_item_named_after_it(
         (Path(ex.file).name, ex.name, ex.line)
         for rs in builtin_book().rulesets
         for ex in rs.examples
+    ]
+    # The monitoring ruleset's worked examples (event timelines) are items too.
+    expected += [
+        (Path(ex.file).name, ex.name, ex.line) for ex in load_monitoring_ruleset().examples
     ]
     got = [(item.path.name, item.name, (item.location[1] or 0) + 1) for item in items]
     assert sorted(got) == sorted(expected)

@@ -23,7 +23,13 @@ __all__ = ["default_rules", "evaluate", "load_rules", "ruleset_files"]
 
 
 def ruleset_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The ruleset files named by ``paths``: files as given, directories' ``*.yaml``/``*.yml``."""
+    """The ruleset files named by ``paths``: files as given, directories' ``*.yaml``/``*.yml``.
+
+    Monitoring rulesets (a top-level ``monitoring:`` key) are left out: they describe cases over
+    time, not applications, and :mod:`bansos_rules.monitoring` loads them.
+    """
+    from bansos_rules.monitoring._ruleset import is_monitoring_file
+
     found: list[Path] = []
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -35,7 +41,7 @@ def ruleset_files(paths: Iterable[str | Path]) -> list[Path]:
             found.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml")))
         else:
             found.append(p)
-    return found
+    return [p for p in found if not is_monitoring_file(p)]
 
 
 def load_rules(

@@ -542,7 +542,7 @@ def render(code: str, lang: Lang = "en", /, **args: Any) -> str:
 
     A ``suggestion`` argument, when given and not empty, adds a "did you mean" hint.
     """
-    templates = _CATALOG.get(code) or _CHECK.get(code)
+    templates = _CATALOG.get(code) or _CHECK.get(code) or _EXTRA.get(code)
     if templates is None:
         return code + (
             ": " + ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) if args else ""
@@ -552,6 +552,14 @@ def render(code: str, lang: Lang = "en", /, **args: Any) -> str:
     if suggestion:
         text += " (" + _HINT[0 if lang == "id" else 1].format(suggestion) + ")"
     return text
+
+
+_EXTRA: dict[str, tuple[str, str]] = {}
+
+
+def register_messages(messages: dict[str, tuple[str, str]]) -> None:
+    """Add a package's own message codes (id, en) to those :func:`render` knows."""
+    _EXTRA.update(messages)
 
 
 def label(key: str, lang: Lang = "en") -> str:

@@ -10,6 +10,7 @@
     bansos-rules plugins            list plugins and what they contribute
     bansos-rules schema KIND        print the JSON Schema of an application or a ruleset file
     bansos-rules diff OLD [NEW]     compare two versions of the rulesets and their impact
+    bansos-rules monitor COMMAND    monitoring after handover: enrol, ingest, status, alerts, report
 """
 
 from __future__ import annotations
@@ -186,8 +187,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
 
+    from bansos_rules.monitoring._cli import add_monitor_parser
+
+    add_monitor_parser(sub)
+
     sc = sub.add_parser("schema", help="print a JSON Schema")
-    sc.add_argument("kind", choices=("application", "ruleset"))
+    sc.add_argument("kind", choices=("application", "ruleset", "monitoring"))
     return parser
 
 
@@ -224,6 +229,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         return _diff(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "monitor":
+        from bansos_rules.monitoring._cli import run_monitor
+
+        return ExitCode(run_monitor(args))
     book = load_rules(args.rulesets, block=args.block, plugin_rulesets=not args.only)
     if args.command == "rulesets":
         return _rulesets(book, args)
@@ -238,6 +247,10 @@ def _schema(kind: str) -> ExitCode:
     if kind == "application":
         schema = Application.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    elif kind == "monitoring":
+        from bansos_rules.monitoring import monitoring_json_schema
+
+        schema = monitoring_json_schema()
     else:
         from bansos_rules.ruleset.schema import ruleset_json_schema
 

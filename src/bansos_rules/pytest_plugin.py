@@ -58,6 +58,8 @@ _SUFFIXES = (".yaml", ".yml")
 # A top-level `ruleset:` key: at the start of a line, optionally quoted, after an optional BOM.
 _RULESET_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?[\"']?ruleset[\"']?[ \t]*:", re.MULTILINE)
 
+_MONITORING_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?[\"']?monitoring[\"']?[ \t]*:", re.MULTILINE)
+
 _Lang = Literal["id", "en"] | None
 
 _LABELS: dict[str, tuple[str, str]] = {
@@ -136,7 +138,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = _State(mode=mode)
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RulesetFile | None:
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
     """Collect ``file_path`` when it is a ruleset file this session should run."""
     if file_path.suffix not in _SUFFIXES:
         return None
@@ -146,8 +148,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RulesetFil
     if state.mode == "explicit" and not state.named(parent.config, file_path):
         return None
     if not _is_ruleset(file_path):
+        if _is_monitoring(file_path):
+            from bansos_rules.monitoring._pytest import MonitoringFile
+
+            return MonitoringFile.from_parent(parent, path=file_path)
         return None
     return RulesetFile.from_parent(parent, path=file_path)
+
+
+def _is_monitoring(path: Path) -> bool:
+    """Whether the YAML file is a monitoring ruleset (a top-level ``monitoring:`` key)."""
+    try:
+        return _MONITORING_KEY.search(path.read_bytes()) is not None
+    except OSError:
+        return False
 
 
 def _is_ruleset(path: Path) -> bool:

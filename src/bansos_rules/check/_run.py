@@ -29,6 +29,7 @@ from bansos_rules.check._model import (
     Kind,
     bilingual,
 )
+from bansos_rules.check._monitoring import monitoring_files, with_monitoring
 
 _STEPS: tuple[tuple[Kind, Callable[[Context], CheckSection]], ...] = (
     ("examples", examples),
@@ -100,6 +101,11 @@ def run_check(
     )
     ctx = Context(book, generated, on or _default_on(), min_coverage, skipped)
     sections = [validation, *_steps(ctx)]
+    monitoring = monitoring_files(files, shipped=plugin_rulesets)
+    if monitoring:  # monitoring rulesets: validation, examples, invariants, engines, coverage
+        sections, ctx.coverage = with_monitoring(
+            sections, ctx.coverage, monitoring, generated=generated, skip=skipped
+        )
     if strict:
         sections = [_strict(s) for s in sections]
     status: Literal["ok", "failed"] = (

@@ -36,6 +36,12 @@ from bansos_rules.testing.strategies import (
     niks,
     plan_items,
 )
+from bansos_rules.testing.timelines import (
+    case_infos,
+    event_timelines,
+    synthetic_program,
+    timelines,
+)
 
 __all__ = [
     "BUSINESS_AID_PROGRAMS",
@@ -56,6 +62,8 @@ __all__ = [
     "applications",
     "beneficiaries",
     "business_plans",
+    "case_infos",
+    "event_timelines",
     "example_yaml",
     "figures",
     "household_members",
@@ -63,4 +71,6 @@ __all__ = [
     "kk_numbers",
     "niks",
     "plan_items",
+    "synthetic_program",
+    "timelines",
 ]
