@@ -294,9 +294,9 @@ class _Buffer:
                     continue
                 raise self.error(exc.msg, exc.pos) from exc
             except RecursionError:
-                start = self.pos
+                # The path is read from the text at hand: the value's start, before it is skipped.
+                path, _ = deep_place(self.text[self.pos :]) or ("", 0)
                 self.skip_value()
-                path, _ = deep_place(self.text[start : self.pos]) or ("", 0)
                 return None, RecordProblem("too-deep", path or None, {"limit": LIMITS["depth"]})
             at_end = end == len(self.text) and type(value) in (int, float)
             if at_end and not self.eof and self.fill():

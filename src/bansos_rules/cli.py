@@ -41,6 +41,7 @@ from bansos_rules._errors import (
     path_of,
 )
 from bansos_rules._families import ApprovedFamilies
+from bansos_rules._input_problems import LIMITS
 from bansos_rules._io import DELIMITERS, Record, UnreadableInput, read_records
 from bansos_rules._jsonscan import may_repeat_keys
 from bansos_rules._manager import load_plugins
@@ -568,22 +569,26 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
 
 
+_FAST_RECORD = min(LIMITS["text_chars"], LIMITS["list_items"])
+
+
 def _application(
     book: RuleBook, record: Record, counts: Counter[str], lang: Lang
 ) -> Application | None:
     """The record as a valid application, or ``None`` after reporting why it is invalid."""
-    if record.text is not None:
+    if record.text is not None and len(record.text) <= _FAST_RECORD:
         # Valid JSON Lines records (nearly all) are validated straight from their text, by
         # pydantic's own JSON parser, which keeps the last of a repeated key: when the record
         # may repeat one, or is invalid, it is parsed again the strict way, so that its problems
-        # are reported exactly as for every other input.
+        # are reported exactly as for every other input. A record that short cannot exceed the
+        # reader's limits (LIMITS) on texts and lists; a longer one is always read the strict way.
         try:
             app = Application.model_validate_json(record.text)
             if not may_repeat_keys(record.text, app):
                 return book.validate(app)
         except (ValidationError, InputError):
             pass
-        record = record.parsed()
+    record = record.parsed()
     if record.data is None:
         counts["invalid"] += 1
         _error(f"{record.where}: {record.message(lang)}")

@@ -1312,10 +1312,9 @@ def _refused(
         for _index, unit in settled:
             if unit.business_type is not None and unit.business_type != business_type:
                 continue
-            rule = unit.rule
-            if not unit.score and rule.applies_to is not None:
-                if business_type not in rule.applies_to:
-                    continue
+            applies_to = unit.rule.applies_to
+            if not unit.score and applies_to is not None and business_type not in applies_to:
+                continue
             if unit.score:
                 scores[unit.slot] = error
             else:
