@@ -113,6 +113,9 @@ def main() -> None:
     _jsonl("jsonl_line_separators_in_text.jsonl", _line(separated))
     forged = "Ahmad\x1b[2J\x1b[31m\nRingkasan: 3 catatan = 3 diputuskan\u202e"
     _jsonl("jsonl_escapes_in_name.jsonl", _line(_middle(applicant__name=forged)))
+    accented = _line(_middle(applicant__name="Ahmad Fa\u00fczi"))
+    latin = "\n".join([_line(first), accented, _line(last)])
+    (OUT / "jsonl_not_utf8.jsonl").write_bytes(latin.encode("cp1252") + b"\n")
     # --- a JSON array
     too_deep = _line(second).replace('"Ahmad Fauzi"', deep)
     deep_array = "[\n" + ",\n".join([_line(first), too_deep, _line(last)]) + "\n]\n"
@@ -148,6 +151,12 @@ def main() -> None:
     separators = copy.deepcopy(rows)
     separators[1]["applicant.village"] = "Batu\u2028Ampar\u0085Baru"
     _csv("csv_line_separator_in_cell.csv", separators)
+    saved = copy.deepcopy(rows)
+    saved[1]["applicant.name"] = "Ahmad Fa\u00fczi"  # saved by a spreadsheet as Windows-1252
+    _csv("csv_not_utf8.csv", saved)
+    (OUT / "csv_not_utf8.csv").write_bytes(
+        (OUT / "csv_not_utf8.csv").read_text(encoding="utf-8").encode("cp1252")
+    )
     # Valid: as a spreadsheet set up for Indonesian saves it (';', 4.500.000 and 2,0).
     office = copy.deepcopy(rows)
     for row in office:

@@ -63,6 +63,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "daftar terlalu panjang ({length} butir; paling banyak {limit})",
         "list too long ({length} items; at most {limit})",
     ),
+    "not-utf8": (
+        "byte yang bukan UTF-8 pada kolom {column}; simpan berkas sebagai UTF-8",
+        "bytes that are not UTF-8 at column {column}; save the file as UTF-8",
+    ),
+    "not-utf8-text": (
+        "teks berisi byte yang bukan UTF-8; simpan berkas sebagai UTF-8",
+        "the text holds bytes that are not UTF-8; save the file as UTF-8",
+    ),
     "record-too-large": (
         "catatan terlalu besar (lebih dari {limit} karakter)",
         "record too large (more than {limit} characters)",

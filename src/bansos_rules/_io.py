@@ -27,7 +27,14 @@ from pydantic import BaseModel
 
 from bansos_rules._errors import BansosRulesError
 from bansos_rules._input_problems import LIMITS, RecordProblem
-from bansos_rules._jsonscan import DECODER, check_value, decode, deep_place, id_number_problem
+from bansos_rules._jsonscan import (
+    BAD_BYTES,
+    DECODER,
+    check_value,
+    decode,
+    deep_place,
+    id_number_problem,
+)
 from bansos_rules._messages import Lang
 from bansos_rules._models import Application, unwrap_annotation
 
@@ -137,14 +144,17 @@ def read_records(
         if binary is None:
             yield from _parse(sys.stdin, fmt, name, raw, csv_options)
             return
-        stdin = io.TextIOWrapper(binary, encoding="utf-8-sig", newline=_NEWLINE[fmt])
+        stdin = io.TextIOWrapper(
+            binary, encoding="utf-8-sig", errors="surrogateescape", newline=_NEWLINE[fmt]
+        )
         try:
             yield from _parse(stdin, fmt, name, raw, csv_options)
         finally:
             stdin.detach()
         return
     try:
-        stream = path.open(encoding="utf-8-sig", newline=_NEWLINE[fmt])
+        # Bytes that are not UTF-8 are kept (as lone surrogates) and make their record invalid.
+        stream = path.open(encoding="utf-8-sig", errors="surrogateescape", newline=_NEWLINE[fmt])
     except OSError as exc:
         raise UnreadableInput(f"{name}: cannot read: {exc}") from exc
     with stream:
@@ -205,6 +215,10 @@ def _jsonl(stream: TextIO, name: str, raw: bool = False) -> Iterator[Record]:
         if not line.strip():
             continue
         number += 1
+        if not line.isascii() and (bad := BAD_BYTES.search(line)):
+            yield _invalid(name, number, lineno, RecordProblem("not-utf8", None, {
+                "column": bad.start() + 1}))  # fmt: skip
+            continue
         if raw:
             yield Record(name, number, lineno, None, None, line)
         else:
@@ -231,7 +245,7 @@ class _Buffer:
         self.binary = cast(io.BufferedIOBase, stream.buffer)
         self.name = name
         # Bytes as they arrive (read1), so a pipe is parsed as it is written.
-        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="surrogateescape")
         self.text = ""
         self.pos = 0
         self.line = 1  # line of text[0] in the document
@@ -408,9 +422,9 @@ def _sniff(header: str) -> str:
 def _csv(
     stream: TextIO, name: str, delimiter: str | None, decimal_comma: bool | None
 ) -> Iterator[Record]:
-    oversized: set[int] = set()
-    physical = _bounded_lines(stream, oversized, "\r\n")
-    lines = (line if line is not None else "\n" for line in physical)
+    oversized: set[int] = set()  # lines too long (read as empty), then lines not UTF-8
+    bad_bytes: set[int] = set()
+    lines = _csv_lines(_bounded_lines(stream, oversized, "\r\n"), bad_bytes)
     header_text = next(lines, None)
     if header_text is None:
         return
@@ -450,6 +464,9 @@ def _csv(
         if not row:
             continue  # an empty line
         number += 1
+        if bad_bytes and any(n in bad_bytes for n in range(first, last + 1)):
+            yield _invalid(name, number, first, RecordProblem("not-utf8-text"))
+            continue
         if repeated is not None:
             yield _invalid(name, number, first, RecordProblem("csv-duplicate-column", repeated, {
                 "column": repeated, "header_line": header_line}))  # fmt: skip
@@ -464,6 +481,18 @@ def _csv(
             yield _invalid(name, number, first, exc.problem)
             continue
         yield Record(name, number, first, data)
+
+
+def _csv_lines(lines: Iterator[str | None], bad_bytes: set[int]) -> Iterator[str]:
+    """The physical lines for the csv module: an empty line for one too long, and the numbers of
+    lines holding bytes that are not UTF-8 noted in ``bad_bytes``."""
+    for lineno, line in enumerate(lines, 1):
+        if line is None:
+            yield "\n"
+            continue
+        if not line.isascii() and BAD_BYTES.search(line):
+            bad_bytes.add(lineno)
+        yield line
 
 
 class RecordProblemError(BansosRulesError, ValueError):

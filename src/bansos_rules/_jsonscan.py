@@ -20,6 +20,7 @@ from bansos_rules._input_problems import LIMITS, RecordProblem
 from bansos_rules._models import unwrap_annotation
 
 __all__ = [
+    "BAD_BYTES",
     "DECODER",
     "check_value",
     "decode",
@@ -101,6 +102,9 @@ def decode(text: str) -> tuple[Any, RecordProblem | None]:
     return value, check_value(value)
 
 
+BAD_BYTES = re.compile("[\udc80-\udcff]")
+"""Bytes that are not UTF-8, as a file read with ``errors="surrogateescape"`` holds them."""
+
 _ID_FIELDS = {"nik": 16, "kk_number": 16, "recipient_nik": 16}
 _MANGLED = re.compile(r"^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+$")
 
@@ -130,6 +134,8 @@ def check_value(value: Any) -> RecordProblem | None:
                 return RecordProblem("duplicate-key", where, {"key": node.key})
             for key, child in node.items():
                 child_path = f"{path}.{key}" if path else key
+                if not key.isascii() and BAD_BYTES.search(key):
+                    return RecordProblem("not-utf8-text", child_path)
                 if len(key) > max_text:
                     return RecordProblem("text-too-long", path or None, {
                         "length": len(key), "limit": max_text})  # fmt: skip
@@ -149,6 +155,8 @@ def check_value(value: Any) -> RecordProblem | None:
             if len(node) > max_text:
                 return RecordProblem("text-too-long", path or None, {
                     "length": len(node), "limit": max_text})  # fmt: skip
+            if not node.isascii() and BAD_BYTES.search(node):
+                return RecordProblem("not-utf8-text", path or None)
         elif isinstance(node, _LongNumber):
             return RecordProblem("number-too-long", path or None, {
                 "digits": node.digits, "limit": _MAX_DIGITS})  # fmt: skip
