@@ -256,6 +256,19 @@ def test_a_record_too_large_is_skipped_not_kept(tmp_path: Path) -> None:
         assert records[1].issue is not None
         assert records[1].issue.code == "record-too-large"
         assert records[1].line == 2
+    # a text or a number past the limit as an element of an array is skipped to its end
+    too_long = "x" * (LIMITS["record_chars"] + 10)
+    path = tmp_path / "scalars.json"
+    path.write_text(f'[{app},\n"{too_long}",\n{app},\n{"9" * len(too_long)},\n{app}]')
+    records = list(read_records(path))
+    assert [r.issue.code if r.issue else None for r in records] == [
+        None,
+        "record-too-large",
+        None,
+        "record-too-large",
+        None,
+    ]
+    assert [r.line for r in records] == [1, 2, 3, 4, 5]
     csv_path = tmp_path / "big.csv"
     csv_path.write_text(
         "id,applicant.name\nA,x\nB," + "y" * (LIMITS["record_chars"] + 10) + "\nC,z\n"

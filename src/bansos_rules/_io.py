@@ -312,7 +312,7 @@ class _Buffer:
                 path, _ = deep_place(self.text[self.pos :]) or ("", 0)
                 self.skip_value()
                 return None, RecordProblem("too-deep", path or None, {"limit": LIMITS["depth"]})
-            at_end = end == len(self.text) and type(value) in (int, float)
+            at_end = end == len(self.text) and self.text[end - 1].isdigit()
             if at_end and not self.eof and self.fill():
                 continue  # a number may go on in the next chunk: parse it again whole
             self.pos = end
@@ -321,6 +321,13 @@ class _Buffer:
     def skip_value(self) -> None:
         """Move past the object or array starting here, reading on as needed but keeping only
         the current chunk (for a value too large or too deep to decode)."""
+        if self.skip_space() not in '[{"':  # a number or literal: up to what follows it
+            while (end := _SCALAR_END.search(self.text, self.pos)) is None:
+                self.pos = len(self.text)
+                if not self.fill():
+                    return
+            self.pos = end.start()
+            return
         depth = 0
         in_string = False
         while True:
@@ -339,12 +346,15 @@ class _Buffer:
                 self.pos += 1
             elif token == '"':
                 in_string = not in_string
-            elif token in "[{":
-                depth += 1
+                if not in_string and depth == 0:
+                    return  # the value was a text
+            elif token[0] in "[{":
+                depth += len(token)
+            elif len(token) >= depth:
+                self.pos = match.start() + max(depth, 1)
+                return
             else:
-                depth -= 1
-                if depth <= 0:
-                    return
+                depth -= len(token)
 
     def error(self, message: str, pos: int | None = None) -> UnreadableInput:
         at = self.pos if pos is None else pos
@@ -355,8 +365,9 @@ class _Buffer:
         return UnreadableInput(f"{self.name}:{line}:{column}: invalid JSON: {message}")
 
 
-_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRUCTURE = re.compile(r'"|[\[{]+|[\]}]+')
 _IN_STRING = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[,\]}\s]")
 
 
 def _json(stream: TextIO, name: str) -> Iterator[Record]:
