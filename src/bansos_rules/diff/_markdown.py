@@ -8,6 +8,7 @@ from typing import Any
 
 from bansos_rules._decision import Outcome
 from bansos_rules._messages import Lang, label
+from bansos_rules._safe_output import neutralise
 from bansos_rules.diff._impact import OUTCOMES, Impact, RuleStatusChange, Tally, Transition
 from bansos_rules.diff._report import DiffReport
 from bansos_rules.diff._structure import ValueChange
@@ -15,7 +16,7 @@ from bansos_rules.explain import format_value
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return neutralise(text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " "))
 
 
 def _code(text: str) -> str:
