@@ -22,10 +22,11 @@ __all__ = ["neutralise", "safe_streams"]
 
 # C0 and C1 controls (tab and newline included: output lines are built by the program), DEL, the
 # Unicode line and paragraph separators, bidirectional marks, embeddings, overrides and isolates,
-# zero-width and other invisible format characters, the byte-order mark, interlinear annotation.
+# zero-width and other invisible format characters, lone surrogates (bytes that were not UTF-8 in a
+# file name or a file), the byte-order mark, interlinear annotation.
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-    "\ufeff\ufff9-\ufffb]"
+    "\ud800-\udfff\ufeff\ufff9-\ufffb]"
 )
 
 

@@ -530,11 +530,12 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     try:
         for record in _records(args, counts, raw=True):
             counts["records"] += 1
-            app = _application(book, record, counts, lang)
-            if app is None:
-                continue
-            on = args.on or app.submitted_on or date.today()
+            on = args.on
             try:
+                app = _application(book, record, counts, lang)
+                if app is None:
+                    continue
+                on = on or app.submitted_on or date.today()
                 decision = engine.decide(app, on)
             except RulesetError as exc:
                 # No parameter value is in force on this record's date: it cannot be decided,
