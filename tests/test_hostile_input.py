@@ -520,3 +520,27 @@ def test_redirected_output_without_an_encoding_chosen_is_utf8(tmp_path: Path) ->
     )
     assert done.returncode == ExitCode.OK, done.stderr.decode(errors="replace")
     assert "✓".encode() in done.stdout
+
+
+def test_explain_reads_hostile_decision_records_one_by_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    records = tmp_path / "records.jsonl"
+    code, _, _ = run(
+        capsys, "evaluate", str(CORPUS / "jsonl_escapes_in_name.jsonl"), "--format", "records",
+        "-o", str(records),
+    )  # fmt: skip
+    assert code == ExitCode.OK
+    good = records.read_text().splitlines()[0]
+    twice = good.replace('"outcome":"approved"', '"outcome":"rejected","outcome":"approved"')
+    assert twice != good
+    lines = [good, twice, good[:-1] + ',"x":NaN}', "[" * 3000 + "]" * 3000, good]
+    records.write_text("\n".join(lines) + "\n")
+    code, out, err = run(capsys, "explain", str(records), "--format", "jsonl", "--lang", "en")
+    assert code == ExitCode.INVALID_RECORDS
+    assert "records.jsonl:2: outcome: key 'outcome' appears twice in one object" in err
+    assert "records.jsonl:3: x: NaN is not a valid JSON number" in err
+    assert "records.jsonl:4: 0.0.0" in err
+    assert "nested too deeply" in err
+    assert counts(err) == (5, 2, 3)
+    assert len(out.splitlines()) == 2

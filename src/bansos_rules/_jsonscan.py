@@ -28,6 +28,7 @@ __all__ = [
     "fields_given",
     "id_number_problem",
     "may_repeat_keys",
+    "quick_object",
 ]
 
 
@@ -121,48 +122,97 @@ def id_number_problem(key: str, value: Any, path: str) -> RecordProblem | None:
 
 
 def check_value(value: Any) -> RecordProblem | None:
-    """The first problem in a decoded value: depth, sizes, repeated keys, mangled numbers."""
-    max_depth, max_text, max_items = LIMITS["depth"], LIMITS["text_chars"], LIMITS["list_items"]
-    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    """The first problem in a decoded value: depth, sizes, repeated keys, mangled numbers.
+
+    Containers are walked with their path as a tuple, made into text only for the problem found;
+    texts, whole numbers, booleans and ``null`` are checked where they stand.
+    """
+    stack: list[tuple[Any, tuple[Any, ...], int]] = [({"": value}, (), 0)]
     while stack:
         node, path, depth = stack.pop()
-        if isinstance(node, dict):
-            if depth > max_depth:
-                return RecordProblem("too-deep", path or None, {"limit": max_depth})
-            if isinstance(node, _Duplicate):
-                where = f"{path}.{node.key}" if path else node.key
+        if depth > _MAX_DEPTH:
+            return RecordProblem("too-deep", _dotted(path), {"limit": _MAX_DEPTH})
+        if type(node) is list:
+            if len(node) > _MAX_ITEMS:
+                return RecordProblem("list-too-long", _dotted(path), {
+                    "length": len(node), "limit": _MAX_ITEMS})  # fmt: skip
+            items: Any = enumerate(node)
+        else:
+            if type(node) is _Duplicate:
+                where = _dotted((*path, node.key))
                 return RecordProblem("duplicate-key", where, {"key": node.key})
-            for key, child in node.items():
-                child_path = f"{path}.{key}" if path else key
-                if not key.isascii() and BAD_BYTES.search(key):
-                    return RecordProblem("not-utf8-text", child_path)
-                if len(key) > max_text:
-                    return RecordProblem("text-too-long", path or None, {
-                        "length": len(key), "limit": max_text})  # fmt: skip
-                problem = id_number_problem(key, child, child_path)
+            items = node.items()
+        for key, child in items:
+            kind = type(child)
+            if kind is dict or kind is list or kind is _Duplicate:
+                stack.append((child, (*path, key) if depth else (), depth + 1))
+            elif kind is str:
+                if len(child) > _MAX_TEXT or (not child.isascii() and BAD_BYTES.search(child)):
+                    return _text_problem(child, _dotted((*path, key) if depth else ()))
+                if key in _ID_FIELDS and _MANGLED.match(child.strip()):
+                    return id_number_problem(key, child, _dotted((*path, key)) or key)
+            elif kind is int or kind is bool or child is None:
+                pass
+            else:
+                problem = _scalar_problem(key, child, _dotted((*path, key) if depth else ()))
                 if problem is not None:
                     return problem
-                stack.append((child, child_path, depth + 1))
-        elif isinstance(node, list):
-            if depth > max_depth:
-                return RecordProblem("too-deep", path or None, {"limit": max_depth})
-            if len(node) > max_items:
-                return RecordProblem("list-too-long", path or None, {
-                    "length": len(node), "limit": max_items})  # fmt: skip
-            for index, child in enumerate(node):
-                stack.append((child, f"{path}.{index}" if path else str(index), depth + 1))
-        elif isinstance(node, str):
-            if len(node) > max_text:
-                return RecordProblem("text-too-long", path or None, {
-                    "length": len(node), "limit": max_text})  # fmt: skip
-            if not node.isascii() and BAD_BYTES.search(node):
-                return RecordProblem("not-utf8-text", path or None)
-        elif isinstance(node, _LongNumber):
-            return RecordProblem("number-too-long", path or None, {
-                "digits": node.digits, "limit": _MAX_DIGITS})  # fmt: skip
-        elif isinstance(node, _NotFinite):
-            return RecordProblem("number-not-finite", path or None, {"value": node.text})
+            if type(key) is str and (len(key) > _MAX_TEXT or not key.isascii()):
+                problem = _text_problem(key, _dotted((*path, key)))
+                if problem is not None:
+                    return problem
     return None
+
+
+_MAX_DEPTH = LIMITS["depth"]
+_MAX_TEXT = LIMITS["text_chars"]
+_MAX_ITEMS = LIMITS["list_items"]
+
+
+def _dotted(path: tuple[Any, ...]) -> str | None:
+    return ".".join(map(str, path)) or None
+
+
+def _text_problem(text: str, where: str | None) -> RecordProblem | None:
+    if len(text) > _MAX_TEXT:
+        return RecordProblem("text-too-long", where, {"length": len(text), "limit": _MAX_TEXT})
+    if BAD_BYTES.search(text):
+        return RecordProblem("not-utf8-text", where)
+    return None
+
+
+def _scalar_problem(key: Any, value: Any, where: str | None) -> RecordProblem | None:
+    if type(value) is _LongNumber:
+        return RecordProblem("number-too-long", where, {
+            "digits": value.digits, "limit": _MAX_DIGITS})  # fmt: skip
+    if type(value) is _NotFinite:
+        return RecordProblem("number-not-finite", where, {"value": value.text})
+    if type(key) is str:
+        return id_number_problem(key, value, where or key)
+    return None
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(constant)
+
+
+def quick_object(text: str) -> dict[str, Any] | None:
+    """The JSON object ``text`` holds, by the standard decoder alone (C speed), or ``None`` when
+    it must be read the careful way (:func:`decode`): it is not an object, it is not plain JSON
+    (``NaN``, a number too long to convert, nesting past the recursion limit), or a key may be
+    written twice. The last is told by the colons: re-encoding the value keeps every text and
+    every distinct key, so one fewer colon than in ``text`` means a key was dropped."""
+    try:
+        value = _PLAIN(text)
+    except (ValueError, RecursionError):
+        return None
+    if type(value) is not dict or text.count(":") != _ENCODE(value).count(":"):
+        return None
+    return value
+
+
+_PLAIN = json.JSONDecoder(parse_constant=_refuse).decode
+_ENCODE = json.JSONEncoder(check_circular=False).encode  # decoded JSON has no cycles
 
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"\s*:?|[\[\]{},]')

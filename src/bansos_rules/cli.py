@@ -43,7 +43,7 @@ from bansos_rules._errors import (
 from bansos_rules._families import ApprovedFamilies
 from bansos_rules._input_problems import LIMITS
 from bansos_rules._io import DELIMITERS, Record, UnreadableInput, read_records
-from bansos_rules._jsonscan import may_repeat_keys
+from bansos_rules._jsonscan import may_repeat_keys, quick_object
 from bansos_rules._manager import load_plugins
 from bansos_rules._messages import Lang, label, render
 from bansos_rules._models import Application
@@ -621,9 +621,15 @@ def _explain(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     counts: Counter[str] = Counter()
     try:
-        for record in _records(args, counts, "jsonl"):
-            where, data = record.where, record.data
+        for record in _records(args, counts, "jsonl", raw=True):
             counts["records"] += 1
+            # Records as evaluate writes them are read by the standard decoder alone; any other
+            # line is read the careful way, and its problem reported like an application's.
+            data = quick_object(record.text) if record.text is not None else None
+            if data is None:
+                record = record.parsed()
+                data = record.data
+            where = record.where
             if data is None:
                 counts["invalid"] += 1
                 _error(f"{where}: {record.message(lang)}")
@@ -639,12 +645,20 @@ def _explain(book: RuleBook, args: argparse.Namespace) -> ExitCode:
                 counts["invalid"] += 1
                 _error(f"{where}: {exc.text(lang)}")
                 continue
+            except Exception as exc:  # a fault explaining this record: the others go on
+                counts["invalid"] += 1
+                counts["internal"] += 1
+                _error(f"{where}: {label('internal_error', lang)}: {type(exc).__name__}: {exc}")
+                continue
             counts[decision.outcome.value] += 1
             _write(out, decision, args, lang, None)
     finally:
         if args.output:
             out.close()
     _summary(counts, lang, sys.stderr if args.fmt != "text" or args.output else sys.stdout)
+    if counts["internal"]:
+        print(label("internal_error_hint", lang), file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
     if counts["unreadable"]:
         return ExitCode.UNREADABLE_INPUT
     if counts["mismatched"]:
