@@ -544,3 +544,28 @@ def test_explain_reads_hostile_decision_records_one_by_one(
     assert "nested too deeply" in err
     assert counts(err) == (5, 2, 3)
     assert len(out.splitlines()) == 2
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(max_size=6), _JSON, min_size=1, max_size=5), st.data())
+def test_the_quick_reader_takes_plain_objects_and_never_a_repeated_key(
+    obj: dict[str, object], data: st.DataObject
+) -> None:
+    from bansos_rules._jsonscan import quick_object
+
+    text = json.dumps(obj, ensure_ascii=data.draw(st.booleans()))
+    assert quick_object(text) == obj
+    key = data.draw(st.sampled_from(sorted(obj)))
+    repeated = text[:-1] + f", {json.dumps(key)}: {json.dumps(obj[key])}" + "}"
+    assert quick_object(repeated) is None
+    (record,) = read_records_text(repeated)
+    assert record.issue is not None
+    assert record.issue.code == "duplicate-key"
