@@ -231,6 +231,15 @@ def test_whole_number_cells(cell: str, comma: bool, expected: object) -> None:
     assert data == {"household": {"monthly_income": expected}}
 
 
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("BENAR", True), ("Salah", False), ("ya", True), ("TIDAK", False), ("TRUE", "TRUE")],
+)
+def test_yes_no_cells_as_indonesian_spreadsheets_write_them(cell: str, expected: object) -> None:
+    data = unflatten({"household.clean_water": cell})
+    assert data == {"household": {"clean_water": expected}}
+
+
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=10**13), st.booleans())
 def test_a_whole_number_survives_any_spreadsheet_format(number: int, comma: bool) -> None:

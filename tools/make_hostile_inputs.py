@@ -157,7 +157,7 @@ def main() -> None:
     (OUT / "csv_not_utf8.csv").write_bytes(
         (OUT / "csv_not_utf8.csv").read_text(encoding="utf-8").encode("cp1252")
     )
-    # Valid: as a spreadsheet set up for Indonesian saves it (';', 4.500.000 and 2,0).
+    # Valid: as a spreadsheet set up for Indonesian saves it (';', 4.500.000, 2,00, BENAR).
     office = copy.deepcopy(rows)
     for row in office:
         for key, value in list(row.items()):
@@ -165,6 +165,8 @@ def main() -> None:
                 row[key] = f"{int(value):,}".replace(",", ".")
             elif key.endswith("quantity") and value.isdigit():
                 row[key] = f"{value},00"
+            elif value in ("true", "false"):
+                row[key] = "BENAR" if value == "true" else "SALAH"
     _csv("csv_semicolon_decimal_comma.csv", office, delimiter=";")
 
 

@@ -520,7 +520,8 @@ def unflatten(row: dict[str, str | None], *, decimal_comma: bool = False) -> dic
     ``applicant.nik`` sets a field; ``plan.items.0.name`` sets a field of a list item; a list of
     texts is written ``food;drinks``; a cell starting with ``[`` or ``{`` is read as JSON; an empty
     cell leaves the field out. A cell of a whole-number field is read as a number (``4500000``,
-    ``4,500,000`` or ``4500000.00``; with ``decimal_comma``, ``4.500.000`` or ``4500000,00``).
+    ``4,500,000`` or ``4500000.00``; with ``decimal_comma``, ``4.500.000`` or ``4500000,00``); a
+    cell of a yes/no field may also say ``BENAR``/``SALAH`` or ``ya``/``tidak``.
 
     :raises RecordProblemError: (a ``ValueError``) naming the column at fault.
     """
@@ -551,6 +552,8 @@ def unflatten(row: dict[str, str | None], *, decimal_comma: bool = False) -> dic
             parsed = [v.strip() for v in value.split(_LIST_SEPARATOR) if v.strip()]
         elif kind == "int":
             parsed = _whole(value, decimal_comma)
+        elif kind == "bool":
+            parsed = _YES_NO.get(value.lower(), value)
         else:
             problem = id_number_problem(parts[-1], value, header)
             if problem is not None:
@@ -565,6 +568,9 @@ _THOUSANDS = {
     False: re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"),
     True: re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"),
 }
+# Yes and no as a spreadsheet with Indonesian settings writes them (BENAR/SALAH are Excel's TRUE
+# and FALSE there); anything else is left to the model (true/false, yes/no, 1/0).
+_YES_NO = {"benar": True, "salah": False, "ya": True, "tidak": False}
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.(\d*))?$")
 
 
@@ -609,7 +615,7 @@ def _lists(node: Any) -> Any:
 @functools.lru_cache(maxsize=512)
 def _kind(parts: tuple[str, ...]) -> str:
     """What the dotted path names in the application model: ``textlist`` (a tuple of texts),
-    ``int`` (a whole number) or ``""`` (anything else, or nothing)."""
+    ``int`` (a whole number), ``bool`` or ``""`` (anything else, or nothing)."""
     model: Any = Application
     annotation: Any = None
     for part in parts:
@@ -631,4 +637,6 @@ def _kind(parts: tuple[str, ...]) -> str:
         item = unwrap_annotation(typing.get_args(annotation)[0])
         text = item is str or typing.get_origin(item) is typing.Literal
         return "textlist" if text else ""
+    if annotation is bool:
+        return "bool"
     return "int" if annotation is int else ""
