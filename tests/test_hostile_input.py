@@ -578,3 +578,22 @@ def test_the_quick_reader_takes_plain_objects_and_never_a_repeated_key(
     (record,) = read_records_text(repeated)
     assert record.issue is not None
     assert record.issue.code == "duplicate-key"
+
+
+def test_diff_reports_show_input_names_neutralised(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import shutil
+
+    new = tmp_path / "rulesets"
+    shutil.copytree(ROOT / "rulesets", new)
+    caps = new / "aid_caps.yaml"
+    caps.write_text(caps.read_text().replace("value: 5000000", "value: 1000000", 1))
+    hostile = tmp_path / "one.jsonl"
+    hostile.write_text((CORPUS / "jsonl_escapes_in_name.jsonl").read_text().splitlines()[1] + "\n")
+    old = str(ROOT / "rulesets")
+    code, out, err = run(capsys, "diff", old, str(new), "--applications", str(hostile))
+    assert code == ExitCode.OK, err
+    assert "Ahmad\\x1b[2J\\x1b[31m Ringkasan" in out  # the example applicant's line
+    assert "\x1b" not in out
+    assert "\x1b" not in err

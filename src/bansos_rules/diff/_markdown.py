@@ -284,7 +284,7 @@ def _markdown_examples(report: DiffReport, imp: Impact, lang: Lang, out: list[st
             place = imp.regency_names.get(ex.regency, ex.regency)
             facts = [
                 _code(ex.application_id) + (f" ({_code(ex.where)})" if ex.where else ""),
-                ex.name,
+                _cell(ex.name),
                 place,
                 bt(lang) if bt else ex.business_type,
                 f"{label('plan_total', lang).lower()} {_rupiah(ex.plan_total, lang)}",
