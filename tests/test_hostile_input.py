@@ -495,6 +495,7 @@ def test_an_output_that_cannot_be_written(
     )
     assert code == ExitCode.CANNOT_WRITE
     assert "Traceback" not in err
+    assert "berkas keluaran tidak dapat ditulis: " in err
     assert "out.jsonl" in err
 
 

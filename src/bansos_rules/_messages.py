@@ -193,6 +193,7 @@ _LABELS: dict[str, tuple[str, str]] = {
         "the details).",
     ),
     "interrupted": ("dihentikan (Ctrl+C)", "interrupted (Ctrl+C)"),
+    "cannot_write": ("berkas keluaran tidak dapat ditulis", "cannot write the output file"),
     # bansos-rules diff
     "diff_title": ("Perubahan ruleset", "Ruleset changes"),
     "diff_old": ("lama", "old"),

@@ -67,9 +67,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 8  # `check` found errors (rulesets that do not load keep RULESET_ERROR)
     DECISIONS_CHANGED = 9  # `diff --fail-on-flip`: some decisions change outcome
     DIGEST_MISMATCH = 10  # `explain`: some records were made with rulesets other than those loaded
-    INTERNAL_ERROR = (
-        11  # a fault in bansos-rules or a plugin, not in the input (reported, no trace)
-    )
+    INTERNAL_ERROR = 11  # a fault in bansos-rules or a plugin, not in the input
     CANNOT_WRITE = 12  # an output file (--output) cannot be written
     INTERRUPTED = 130  # stopped with Ctrl+C
 
@@ -278,7 +276,7 @@ def _guarded(args: argparse.Namespace) -> int:
     except OSError as exc:
         if exc.filename is None:
             raise
-        print(f"error: {neutralise(str(exc))}", file=sys.stderr)
+        _error(f"{label('cannot_write', getattr(args, 'lang', 'id'))}: {exc}")
         return ExitCode.CANNOT_WRITE
 
 
