@@ -598,3 +598,40 @@ def test_diff_reports_show_input_names_neutralised(
     assert "Ahmad\\x1b[2J\\x1b[31m Ringkasan" in out  # the example applicant's line
     assert "\x1b" not in out
     assert "\x1b" not in err
+
+
+@pytest.mark.parametrize(("separator", "option"), [("\t", "tab"), ("|", "pipe"), (";", None)])
+def test_other_separators_are_sniffed_or_given(
+    tmp_path: Path, separator: str, option: str | None
+) -> None:
+    import csv
+
+    path = tmp_path / "apps.csv"
+    with path.open("w", newline="") as out:  # as a spreadsheet writes it: quoted where needed
+        writer = csv.writer(out, delimiter=separator)
+        writer.writerow(["id", "household.monthly_income", "applicant.skills"])
+        writer.writerow(["A", "2.400.000", "cooking;selling"])
+        writer.writerow(["B", "1.500.000", ""])
+    comma = separator == ";"
+    for delimiter in (None, {"tab": "\t", "pipe": "|"}.get(option or "")):
+        records = list(read_records(path, delimiter=delimiter, decimal_comma=True))
+        assert [r.data for r in records] == [
+            {"id": "A", "household": {"monthly_income": 2_400_000}, "applicant": {"skills": [
+                "cooking", "selling"]}},
+            {"id": "B", "household": {"monthly_income": 1_500_000}},
+        ], (delimiter, comma)  # fmt: skip
+
+
+def test_ctrl_c_is_reported_not_traced(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bansos_rules.cli as cli
+
+    def interrupted(args: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_dispatch", interrupted)
+    code, _, err = run(capsys, "rulesets", "--lang", "en")
+    assert code == ExitCode.INTERRUPTED
+    assert "interrupted (Ctrl+C)" in err
+    assert "Traceback" not in err
