@@ -104,8 +104,23 @@ VALID = [
 # fmt: on
 
 
+@contextmanager
+def _built_in_book_once() -> Iterator[None]:
+    """``evaluate`` with the built-in rulesets loaded once for all examples, not on every call."""
+    import bansos_rules.cli as cli
+
+    load = cli.load_rules
+    cli.load_rules = lambda *args, **kwargs: builtin_book()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        cli.load_rules = load
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    """``bansos-rules ARGS`` in this process (the built-in rulesets loaded once per session)."""
+    with _built_in_book_once():
+        code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -303,19 +318,6 @@ def test_a_value_too_deep_in_a_json_array_is_skipped_across_chunks(tmp_path: Pat
 
 
 _APP = json.dumps(base_application_data())
-
-
-@contextmanager
-def _built_in_book_once() -> Iterator[None]:
-    """``evaluate`` with the built-in rulesets loaded once for all examples, not on every call."""
-    import bansos_rules.cli as cli
-
-    load = cli.load_rules
-    cli.load_rules = lambda *args, **kwargs: builtin_book()  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        cli.load_rules = load
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
