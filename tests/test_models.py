@@ -194,10 +194,12 @@ def test_unit_price_must_be_whole_non_negative_rupiah(price: object) -> None:
     assert error_locs(excinfo) == {("unit_price",)}
 
 
-def test_fractional_income_is_rejected() -> None:
+@pytest.mark.parametrize("income", [2_400_000.75, 2_400_000.0, True, "2400000"])
+def test_income_must_be_written_as_a_whole_number(income: object) -> None:
+    # Strict: a float, a boolean (true would be 1) or a text is not a whole number of rupiah.
     with pytest.raises(ValidationError) as excinfo:
-        Household.model_validate(household_data(monthly_income=2_400_000.75))
-    assert excinfo.value.errors()[0]["type"] == "int_from_float"
+        Household.model_validate(household_data(monthly_income=income))
+    assert excinfo.value.errors()[0]["type"] == "int_type"
 
 
 def test_money_is_stored_as_int() -> None:

@@ -261,6 +261,17 @@ _LABELS: dict[str, tuple[str, str]] = {
     "example_failed": ("GAGAL", "FAIL"),
     "passed": ("lulus", "passed"),
     "failed": ("gagal", "failed"),
+    "internal_error": ("galat internal", "internal error"),
+    "internal_error_hint": (
+        "Ini kesalahan program bansos-rules atau sebuah plugin, bukan kesalahan data atau ruleset "
+        "Anda. Laporkan kepada pengelola beserta perintah dan berkas masukannya "
+        "(BANSOS_RULES_TRACEBACK=1 menampilkan rinciannya).",
+        "This is a fault in bansos-rules or a plugin, not in your data or rulesets. Report it to "
+        "the maintainers with the command and its input files (BANSOS_RULES_TRACEBACK=1 shows "
+        "the details).",
+    ),
+    "interrupted": ("dihentikan (Ctrl+C)", "interrupted (Ctrl+C)"),
+    "cannot_write": ("berkas keluaran tidak dapat ditulis", "cannot write the output file"),
     # bansos-rules diff
     "diff_title": ("Perubahan ruleset", "Ruleset changes"),
     "diff_old": ("lama", "old"),

@@ -5,6 +5,8 @@ An :class:`Application` holds the :class:`Beneficiary` (the applicant), their :c
 fields; invalid input fails with every problem listed at once, each with its field path.
 
 What the models check is *shape* (a NIK has 16 digits and a real birth date, money is whole rupiah).
+Whole numbers are strict: ``true`` or ``"5"`` where a number is expected is an error, not 1 or 5
+(the CSV reader turns the cells of whole-number columns into numbers itself).
 What the program *decides* (is the NIK issued in East Kalimantan, is the plan within the cap) is for
 the rulesets, so that a policy change is a file change.
 """
@@ -54,14 +56,16 @@ class PriorAid(Model):
     """A business or social aid received earlier, by the applicant or a member of the household."""
 
     program: Slug = Field(description="Program code, e.g. `uep`, `kube`, `pena`, `prokus`.")
-    year: int = Field(ge=1990, le=2100, description="Year the aid was received.")
+    year: int = Field(ge=1990, le=2100, strict=True, description="Year the aid was received.")
     recipient_nik: Nik | None = Field(default=None, description="Who received it, if known.")
 
 
 class Assets(Model):
     """What the applicant has that makes a business type fit."""
 
-    yard_area_m2: int = Field(default=0, ge=0, le=1_000_000, description="Open land for a cage.")
+    yard_area_m2: int = Field(
+        default=0, ge=0, le=1_000_000, strict=True, description="Open land for a cage."
+    )
     has_kitchen: bool = Field(default=False, description="A usable kitchen for food and cakes.")
     has_workshop_space: bool = Field(default=False, description="Covered space for repairs.")
     has_electricity: bool = Field(default=False, description="A grid or generator connection.")
@@ -101,7 +105,7 @@ class Beneficiary(Model):
     existing_business: Slug | None = Field(
         default=None, description="Business type already run, if any."
     )
-    business_experience_years: int = Field(default=0, ge=0, le=80)
+    business_experience_years: int = Field(default=0, ge=0, le=80, strict=True)
     assets: Assets = Field(default_factory=Assets)
     prior_aid: tuple[PriorAid, ...] = Field(default=(), max_length=MAX_AID_HISTORY)
     bank_account: BankAccount | None = None
@@ -196,7 +200,7 @@ class PlanItem(Model):
 
     name: str = Field(min_length=1, max_length=120)
     category: Slug = Field(description="e.g. `equipment`, `raw_material`, `livestock`, `cash`.")
-    quantity: int = Field(ge=1, le=100_000)
+    quantity: int = Field(ge=1, le=100_000, strict=True)
     unit_price: Rupiah
     is_cash: bool = False
 

@@ -21,8 +21,8 @@ __all__ = [
     "Slug",
 ]
 
-Rupiah = Annotated[int, Field(ge=0, le=10**13)]
-"""An amount of money in whole rupiah; never a float."""
+Rupiah = Annotated[int, Field(ge=0, le=10**13, strict=True)]
+"""An amount of money in whole rupiah; never a float, a boolean or a text."""
 
 Nik = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
 """A 16-digit national identity number (*Nomor Induk Kependudukan*).
@@ -38,7 +38,7 @@ KkNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
 RegencyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 """A four-digit Kemendagri regency/city code such as ``6472`` (Samarinda); not a BPS code."""
 
-Decile = Annotated[int, Field(ge=1, le=10)]
+Decile = Annotated[int, Field(ge=1, le=10, strict=True)]
 """A DTSEN welfare decile: 1 is the poorest tenth of households, 10 the richest."""
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]

@@ -16,14 +16,17 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 from pydantic import ValidationError
 
@@ -39,10 +42,13 @@ from bansos_rules._errors import (
     path_of,
 )
 from bansos_rules._families import ApprovedFamilies
-from bansos_rules._io import Record, UnreadableInput, read_records
+from bansos_rules._input_problems import LIMITS
+from bansos_rules._io import DELIMITERS, Record, UnreadableInput, read_records
+from bansos_rules._jsonscan import may_repeat_keys, quick_object
 from bansos_rules._manager import load_plugins
 from bansos_rules._messages import Lang, label, render
 from bansos_rules._models import Application
+from bansos_rules._safe_output import neutralise, safe_streams
 from bansos_rules.explain import RecordError, UnknownDigestError, explain, record_json
 
 __all__ = ["ExitCode", "main"]
@@ -62,6 +68,9 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 8  # `check` found errors (rulesets that do not load keep RULESET_ERROR)
     DECISIONS_CHANGED = 9  # `diff --fail-on-flip`: some decisions change outcome
     DIGEST_MISMATCH = 10  # `explain`: some records were made with rulesets other than those loaded
+    INTERNAL_ERROR = 11  # a fault in bansos-rules or a plugin, not in the input
+    CANNOT_WRITE = 12  # an output file (--output) cannot be written
+    INTERRUPTED = 130  # stopped with Ctrl+C
 
 
 def _date(text: str) -> date:
@@ -113,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
         help="text (default), jsonl (explained decisions) or records (compact decision records)",
     )
     ev.add_argument("--input-format", choices=("json", "jsonl", "csv"), help="override detection")
+    _csv_options(ev)
     ev.add_argument("--engine", default="native", help="engine to use (default: native)")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list rules that passed")
     ev.add_argument("--output", "-o", type=Path, help="write decisions here instead of stdout")
@@ -164,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
         "--generate", type=_count, metavar="N", help="compare on N generated applications"
     )
     df.add_argument("--input-format", choices=("json", "jsonl", "csv"), help="override detection")
+    _csv_options(df)
     df.add_argument("--seed", type=_count, default=0, help="seed of generated applications")
     df.add_argument("--on", type=_date, help="date whose rules apply on both sides")
     df.add_argument("--examples", type=_count, default=3, metavar="K", help="per kind of change")
@@ -196,28 +207,91 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _csv_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--csv-delimiter",
+        choices=("comma", "semicolon", "tab", "pipe"),
+        help="CSV cell separator (default: sniffed from the header line)",
+    )
+    parser.add_argument(
+        "--decimal-comma",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="CSV numbers written 4.500.000,00 (default: yes for ;-separated files)",
+    )
+
+
+def _csv_settings(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("comma", "semicolon", "tab", "pipe")
+    delimiter = args.csv_delimiter and DELIMITERS[names.index(args.csv_delimiter)]
+    return {"delimiter": delimiter, "decimal_comma": args.decimal_comma}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Whatever happens, no Python traceback reaches the user: a fault in the program itself is
+    reported in one line, in both languages, with :attr:`ExitCode.INTERNAL_ERROR`.
+    """
+    safe_streams()
     parser = _parser()
     args = parser.parse_args(argv)
     if getattr(args, "only", False) and not args.rulesets and not getattr(args, "paths", None):
         parser.error("--only needs --rulesets: with neither, no rule would be loaded")
+    lang: Lang = getattr(args, "lang", "id")
+    try:
+        return _guarded(args)
+    except KeyboardInterrupt:
+        print(f"\n{label('interrupted', lang)}", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # the guard: whatever went wrong, no traceback for the user
+        _report_internal(exc, lang)
+        return ExitCode.INTERNAL_ERROR
+
+
+def _report_internal(exc: BaseException, lang: Lang) -> None:
+    if os.environ.get("BANSOS_RULES_TRACEBACK"):
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = neutralise(f"{type(exc).__name__}: {exc}")
+    try:
+        print(f"{label('internal_error', lang)}: {detail}", file=sys.stderr)
+        print(label("internal_error_hint", lang), file=sys.stderr)
+    except Exception:  # pragma: no cover - stderr itself is broken: the exit status still says it
+        pass
+
+
+def _guarded(args: argparse.Namespace) -> int:
     try:
         return int(_dispatch(args))
     except RulesetError as exc:
         print(exc.format(getattr(args, "lang", "id")), file=sys.stderr)
         return ExitCode.RULESET_ERROR
     except PluginError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(f"error: {exc}")
         return ExitCode.PLUGIN_ERROR
     except EngineUnavailableError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(f"error: {exc}")
         return ExitCode.ENGINE_UNAVAILABLE
     except UnreadableInput as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(f"error: {exc}")
         return ExitCode.UNREADABLE_INPUT
     except BrokenPipeError:
+        _quiet_stdout()
         return ExitCode.OK
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        _error(f"{label('cannot_write', getattr(args, 'lang', 'id'))}: {exc}")
+        return ExitCode.CANNOT_WRITE
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout went away, make the interpreter's final flush silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def _dispatch(args: argparse.Namespace) -> ExitCode:
@@ -408,7 +482,8 @@ def _diff(args: argparse.Namespace) -> ExitCode:
     population: diff.Population | None
     if args.applications:
         population = chain.from_iterable(
-            read_records(f, args.input_format, shown=path_of(f)) for f in args.applications
+            read_records(f, args.input_format, shown=path_of(f), **_csv_settings(args))
+            for f in args.applications
         )
     elif args.generate == 0:
         population = None
@@ -426,7 +501,7 @@ def _diff(args: argparse.Namespace) -> ExitCode:
     )
     lang: Lang = args.lang
     for bad in report.impact.invalid if report.impact else ():
-        print(f"{bad.where}: {bad.problem(lang)}", file=sys.stderr)
+        print(neutralise(f"{bad.where}: {bad.problem(lang)}"), file=sys.stderr)
     text = diff.to_json(report) if args.fmt == "json" else diff.to_markdown(report, lang)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -439,12 +514,20 @@ def _records(
     args: argparse.Namespace, counts: Counter[str], fmt: str | None = None, *, raw: bool = False
 ) -> Iterator[Record]:
     """Every record of every input file; a file that cannot be read is reported and skipped."""
+    csv_settings = _csv_settings(args) if hasattr(args, "csv_delimiter") else {}
     for file in args.files:
         try:
-            yield from read_records(file, fmt or args.input_format, shown=path_of(file), raw=raw)
+            yield from read_records(
+                file, fmt or args.input_format, shown=path_of(file), raw=raw, **csv_settings
+            )
         except UnreadableInput as exc:
             counts["unreadable"] += 1
-            print(f"error: {exc}", file=sys.stderr)
+            _error(f"error: {exc}")
+
+
+def _error(line: str) -> None:
+    """One line on stderr, with any control character of the input shown, not obeyed."""
+    print(neutralise(line), file=sys.stderr)
 
 
 def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
@@ -458,55 +541,77 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     try:
         for record in _records(args, counts, raw=True):
             counts["records"] += 1
-            app = None
-            if record.text is not None:
-                # Valid JSON Lines records (nearly all) are validated straight from their text,
-                # by pydantic's own JSON parser; any other is parsed again the usual way below,
-                # so that its problems are reported exactly as for every other input.
-                try:
-                    app = book.validate(Application.model_validate_json(record.text))
-                except (ValidationError, InputError):
-                    record = record.parsed()
-            where, data, problem = record.where, record.data, record.problem
-            if app is None and data is None:
-                counts["invalid"] += 1
-                print(f"{where}: {problem}", file=sys.stderr)
-                continue
+            on = args.on
             try:
+                app = _application(book, record, counts, lang)
                 if app is None:
-                    app = book.validate(cast("dict[str, Any]", data))
-            except InputError as exc:
-                counts["invalid"] += 1
-                for p in exc.problems:
-                    print(f"{where}: {p.path}: {p.text(lang)}", file=sys.stderr)
-                continue
-            on = args.on or app.submitted_on or date.today()
-            try:
+                    continue
+                on = on or app.submitted_on or date.today()
                 decision = engine.decide(app, on)
             except RulesetError as exc:
                 # No parameter value is in force on this record's date: it cannot be decided,
                 # but the records around it can.
                 counts["invalid"] += 1
                 for d in exc.diagnostics:
-                    print(
-                        f"{where}: {label('no_rules_on', lang)} {on.isoformat()}: {d.format(lang)}",
-                        file=sys.stderr,
-                    )
+                    _error(f"{record.where}: {label('no_rules_on', lang)} {on}: {d.format(lang)}")
+                continue
+            except Exception as exc:  # a fault deciding this record: the batch goes on
+                counts["invalid"] += 1
+                counts["internal"] += 1
+                _error(
+                    f"{record.where}: {label('internal_error', lang)}: {type(exc).__name__}: {exc}"
+                )
                 continue
             counts[decision.outcome.value] += 1
             if decision.outcome is Outcome.APPROVED:
                 families.add(app.household.kk_number, app.id)
             _write(out, decision, args, lang, app.applicant.name)
         for kk, ids in families.repeated():
-            print(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)), file=sys.stderr)
+            _error(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)))
     finally:
         families.close()
         if args.output:
             out.close()
     _summary(counts, lang, sys.stderr if args.fmt != "text" or args.output else sys.stdout)
+    if counts["internal"]:
+        print(label("internal_error_hint", lang), file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
     if counts["unreadable"]:
         return ExitCode.UNREADABLE_INPUT
     return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
+
+
+_FAST_RECORD = min(LIMITS["text_chars"], LIMITS["list_items"])
+
+
+def _application(
+    book: RuleBook, record: Record, counts: Counter[str], lang: Lang
+) -> Application | None:
+    """The record as a valid application, or ``None`` after reporting why it is invalid."""
+    if record.text is not None and len(record.text) <= _FAST_RECORD:
+        # Valid JSON Lines records (nearly all) are validated straight from their text, by
+        # pydantic's own JSON parser, which keeps the last of a repeated key: when the record
+        # may repeat one, or is invalid, it is parsed again the strict way, so that its problems
+        # are reported exactly as for every other input. A record that short cannot exceed the
+        # reader's limits (LIMITS) on texts and lists; a longer one is always read the strict way.
+        try:
+            app = Application.model_validate_json(record.text)
+            if not may_repeat_keys(record.text, app):
+                return book.validate(app)
+        except (ValidationError, InputError):
+            pass
+    record = record.parsed()
+    if record.data is None:
+        counts["invalid"] += 1
+        _error(f"{record.where}: {record.message(lang)}")
+        return None
+    try:
+        return book.validate(record.data)
+    except InputError as exc:
+        counts["invalid"] += 1
+        for p in exc.problems:
+            _error(f"{record.where}: {p.path}: {p.text(lang)}")
+        return None
 
 
 def _write(
@@ -527,23 +632,34 @@ def _explain(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     counts: Counter[str] = Counter()
     try:
-        for record in _records(args, counts, "jsonl"):
-            where, data, problem = record.where, record.data, record.problem
+        for record in _records(args, counts, "jsonl", raw=True):
             counts["records"] += 1
+            # Records as evaluate writes them are read by the standard decoder alone; any other
+            # line is read the careful way, and its problem reported like an application's.
+            data = quick_object(record.text) if record.text is not None else None
+            if data is None:
+                record = record.parsed()
+                data = record.data
+            where = record.where
             if data is None:
                 counts["invalid"] += 1
-                print(f"{where}: {problem}", file=sys.stderr)
+                _error(f"{where}: {record.message(lang)}")
                 continue
             try:
                 decision = Decision.from_record(data, manifest)
             except UnknownDigestError as exc:
                 counts["invalid"] += 1
                 counts["mismatched"] += 1
-                print(f"{where}: {exc.text(lang)}", file=sys.stderr)
+                _error(f"{where}: {exc.text(lang)}")
                 continue
             except RecordError as exc:
                 counts["invalid"] += 1
-                print(f"{where}: {exc.text(lang)}", file=sys.stderr)
+                _error(f"{where}: {exc.text(lang)}")
+                continue
+            except Exception as exc:  # a fault explaining this record: the others go on
+                counts["invalid"] += 1
+                counts["internal"] += 1
+                _error(f"{where}: {label('internal_error', lang)}: {type(exc).__name__}: {exc}")
                 continue
             counts[decision.outcome.value] += 1
             _write(out, decision, args, lang, None)
@@ -551,6 +667,9 @@ def _explain(book: RuleBook, args: argparse.Namespace) -> ExitCode:
         if args.output:
             out.close()
     _summary(counts, lang, sys.stderr if args.fmt != "text" or args.output else sys.stdout)
+    if counts["internal"]:
+        print(label("internal_error_hint", lang), file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
     if counts["unreadable"]:
         return ExitCode.UNREADABLE_INPUT
     if counts["mismatched"]:

@@ -390,8 +390,8 @@ def impact(
             acc.sources[item.source] = None
             where = item.where
             if item.problem is not None or item.data is None:
-                problem = item.problem or "no data"
-                acc.invalid.append(InvalidRecord(where, Text(problem, problem)))
+                problem = Text(item.message("id") or "no data", item.message("en") or "no data")
+                acc.invalid.append(InvalidRecord(where, problem))
                 continue
             data = item.data
         try:

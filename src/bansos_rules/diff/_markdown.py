@@ -8,6 +8,7 @@ from typing import Any
 
 from bansos_rules._decision import Outcome
 from bansos_rules._messages import Lang, label
+from bansos_rules._safe_output import neutralise
 from bansos_rules.diff._impact import OUTCOMES, Impact, RuleStatusChange, Tally, Transition
 from bansos_rules.diff._report import DiffReport
 from bansos_rules.diff._structure import ValueChange
@@ -15,7 +16,7 @@ from bansos_rules.explain import format_value
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return neutralise(text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " "))
 
 
 def _code(text: str) -> str:
@@ -283,7 +284,7 @@ def _markdown_examples(report: DiffReport, imp: Impact, lang: Lang, out: list[st
             place = imp.regency_names.get(ex.regency, ex.regency)
             facts = [
                 _code(ex.application_id) + (f" ({_code(ex.where)})" if ex.where else ""),
-                ex.name,
+                _cell(ex.name),
                 place,
                 bt(lang) if bt else ex.business_type,
                 f"{label('plan_total', lang).lower()} {_rupiah(ex.plan_total, lang)}",

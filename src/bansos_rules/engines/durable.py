@@ -1242,13 +1242,21 @@ class DurableEngine:
                 )
             for entry in program.rounds[phase - 1][1]:
                 _compute(members, entry, app, fit, failed)
-            fired = core.fire(handle, ",".join(m for m in members if m))
-            if "seen" not in fired:
-                raise RuntimeError("durable_rules did not process the application's fact")
+            try:
+                fired = core.fire(handle, ",".join(m for m in members if m))
+                if "seen" not in fired:
+                    raise RuntimeError("durable_rules did not process the application's fact")
+            except Exception as exc:
+                # durable_rules refused this application's fact (one of its lists is too large
+                # for it, error 314): every rule still to settle is an error of this decision,
+                # not a failure of the batch.
+                fit = _refused(program, phase, bt, results, scores, exc)
+                break
             tested = program.settle[phase - 1](fired, bt, results, scores, failed, app, fit)
             if phase == 1:
                 atoms = tested
-        assert fit is not None
+        if fit is None:
+            fit = self._fit(bt, scores)
         outcome = _outcome(layout, results)
         total = app.plan.total
         values = self._values(app, on, fit)
@@ -1286,6 +1294,32 @@ class DurableEngine:
                 for h in program.handles
                 if h is not None
             )
+
+
+def _refused(
+    program: _Program,
+    phase: int,
+    business_type: str,
+    results: list[Any],
+    scores: list[Any],
+    exc: Exception,
+) -> FitScore:
+    """Mark every rule of rounds ``phase`` and later that applies to ``business_type`` as an
+    error (durable_rules could not take the application's fact); the fit of the score rules
+    settled before, with the rest unknown."""
+    error = RuleError(RuntimeError(f"durable_rules cannot take this application's fact: {exc}"))
+    for settled, _computed in program.rounds[phase - 1 :]:
+        for _index, unit in settled:
+            if unit.business_type is not None and unit.business_type != business_type:
+                continue
+            applies_to = unit.rule.applies_to
+            if not unit.score and applies_to is not None and business_type not in applies_to:
+                continue
+            if unit.score:
+                scores[unit.slot] = error
+            else:
+                results[unit.slot] = error
+    return program.engine._fit(business_type, scores)
 
 
 def _compute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bansos_rules._decision import Decision, Finding, Status
 from bansos_rules._messages import Lang, label
+from bansos_rules._safe_output import neutralise
 from bansos_rules.explain._format import format_value
 
 __all__ = ["explain"]
@@ -49,6 +50,9 @@ def explain(
     :param lang: ``id`` (default) or ``en``.
     :param name: the applicant's name, shown in the heading.
     :param verbose: also list the rules that passed, with the values they read.
+
+    Control characters, terminal escapes, line breaks and bidirectional controls in the texts it
+    shows (the name, values read) are shown as escapes (``\\x1b``), never passed to the terminal.
     """
     bt = decision.manifest.business_types[decision.business_type]
     heading = " · ".join(p for p in (decision.application_id, name, bt(lang)) if p)
@@ -96,4 +100,5 @@ def explain(
         f"{label('engine', lang)} {decision.engine} · "
         f"{label('digest', lang)} {decision.digest[:19]}…"
     )
-    return "\n".join(lines)
+    # Names and values come from input files: each line stays one line of visible characters.
+    return "\n".join(map(neutralise, lines))
