@@ -262,3 +262,18 @@ def test_load_errors_say_in_indonesian_how_to_fix_them_under_the_offending_line(
     assert shown.strip().startswith(f"{line} |")
     assert shown.endswith(written.replace("\t", "    "))
     assert caret.index("^") - caret.index("|") - 2 == column - 1
+
+
+def test_an_example_written_for_pasting_escapes_hidden_characters() -> None:
+    """A generated name with a text-direction override becomes an escape in the pasted YAML, so
+    the example loads into a ruleset (which refuses the raw character)."""
+    import yaml
+
+    from bansos_rules.testing.population import example_yaml
+
+    text = example_yaml(
+        "contoh", date(2025, 6, 1), {"applicant": {"name": "Siti \u202eAisyah"}}, {}
+    )
+    assert "\u202e" not in text
+    assert "\\u202E" in text
+    assert yaml.safe_load(text)[0]["given"]["applicant"]["name"] == "Siti \u202eAisyah"

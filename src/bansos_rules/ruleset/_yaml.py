@@ -219,7 +219,7 @@ def _scan(text: str, file: str) -> Diagnostic | None:
         if line.isprintable():
             continue
         for column, ch in enumerate(line, start=1):
-            found = _deceptive(ch)
+            found = hidden_character(ch)
             if found is not None:
                 return Diagnostic(
                     "text-deceptive", {"char": found}, file=file, line=number, column=column
@@ -273,7 +273,7 @@ def _int_problem(node: yaml.ScalarNode) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def _deceptive(text: str) -> str | None:
+def hidden_character(text: str) -> str | None:
     """The first character of ``text`` that hides or reorders what a reader sees, if any.
 
     Control characters (ANSI escapes start with one), format characters (bidirectional overrides,
@@ -318,7 +318,7 @@ def _construct(node: yaml.ScalarNode, located: Located, ctx: _Context) -> Any:
         )
         return None
     if isinstance(value, str):
-        hidden = _deceptive(value)
+        hidden = hidden_character(value)
         if hidden is not None:
             ctx.problem("text-deceptive", node, located.file, char=hidden)
             return None

@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
 from bansos_rules._models import Application, BusinessPlan
+from bansos_rules.ruleset._yaml import hidden_character
 from bansos_rules.testing.strategies import (
     DEFAULT_REFERENCE_DATE,
     StrategyArgumentError,
@@ -330,18 +331,26 @@ def example_yaml(
     :param expect: the decision it expects (``outcome``, ``aid_value``, ``failed``, ...).
     """
     item = {"name": name, "on": on, "given": _plain(given), "expect": _plain(expect)}
-    body = yaml.dump(
-        [item],
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=None,
-        width=96,
-    )
+    body = _dump([item], allow_unicode=True)
+    if hidden_character(body.replace("\n", "")) is not None:
+        # A hidden character (a text-direction override in a generated name) is written as an
+        # escape, so the example can be pasted into a ruleset, which refuses hidden characters.
+        body = _dump([item], allow_unicode=False)
     # PyYAML quotes the key 'on' (a boolean in YAML 1.1); ruleset files write it plain.
     body = body.replace("\n  'on': ", "\n  on: ", 1)
     head = "".join(f"# {' '.join(line.split())}\n" for line in comments)
     return textwrap.indent(head + body, "  ")
+
+
+def _dump(data: Any, *, allow_unicode: bool) -> str:
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=allow_unicode,
+        default_flow_style=None,
+        width=96,
+    )
 
 
 class _Dumper(yaml.SafeDumper):
