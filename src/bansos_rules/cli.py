@@ -37,12 +37,12 @@ from bansos_rules._errors import (
     RulesetError,
     path_of,
 )
-from bansos_rules._families import ApprovedFamilies
 from bansos_rules._io import Record, UnreadableInput, read_records
 from bansos_rules._manager import load_plugins
-from bansos_rules._messages import Lang, label, render
+from bansos_rules._messages import Lang, label
 from bansos_rules._models import Application
 from bansos_rules.explain import RecordError, UnknownDigestError, explain, record_json
+from bansos_rules.round._family import FamilyBatch
 
 __all__ = ["ExitCode", "main"]
 
@@ -439,9 +439,9 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     engine = book.engine(args.engine)
     counts: Counter[str] = Counter()
-    # One recipient per family card per round: rules see one application at a time, so
-    # two approvals for the same KK within this batch are pointed out here.
-    families = ApprovedFamilies()
+    # One recipient per family card per round: rules see one application at a time, so every
+    # approval of a KK after its first (by date, then id: whatever the input order) is marked.
+    families = FamilyBatch(out, args.fmt, lang)
     try:
         for record in _records(args, counts, raw=True):
             counts["records"] += 1
@@ -481,11 +481,10 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
                     )
                 continue
             counts[decision.outcome.value] += 1
-            if decision.outcome is Outcome.APPROVED:
-                families.add(app.household.kk_number, app.id)
-            _write(out, decision, args, lang, app.applicant.name)
-        for kk, ids in families.repeated():
-            print(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)), file=sys.stderr)
+            families.write(decision, app.household.kk_number, _render(decision, args, lang, app))
+        for found in families.finish():
+            counts["same_kk"] += 1
+            print(f"{found.application_id}: {found.message(lang)}", file=sys.stderr)
     finally:
         families.close()
         if args.output:
@@ -494,6 +493,14 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     if counts["unreadable"]:
         return ExitCode.UNREADABLE_INPUT
     return ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK
+
+
+def _render(decision: Decision, args: argparse.Namespace, lang: Lang, app: Application) -> str:
+    if args.fmt == "jsonl":
+        return decision.to_json() + "\n"
+    if args.fmt == "records":
+        return record_json(decision) + "\n"
+    return explain(decision, lang=lang, name=app.applicant.name, verbose=args.verbose) + "\n\n"
 
 
 def _write(
