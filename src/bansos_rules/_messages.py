@@ -104,6 +104,31 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "'{field}' harus menghasilkan benar/salah, tetapi ekspresi ini menghasilkan {type_id}",
         "'{field}' must give true or false, but this expression gives {type_en}",
     ),
+    "round-param-unknown": (
+        "'{field}' menyebut parameter '{name}' yang tidak ada",
+        "'{field}' names parameter '{name}', which does not exist",
+    ),
+    "round-param-type": (
+        "parameter '{name}' untuk '{field}' harus bertipe int",
+        "parameter '{name}' for '{field}' must be of type int",
+    ),
+    "round-regency-duplicate": (
+        "kabupaten/kota {regency} ditulis dua kali",
+        "regency/city {regency} is listed twice",
+    ),
+    "round-figure-missing": (
+        "metode '{method}' memerlukan '{figure}' untuk setiap kabupaten/kota; "
+        "{regency} tidak punya",
+        "method '{method}' needs '{figure}' for every regency/city; {regency} has none",
+    ),
+    "round-slots-param": (
+        "metode '{method}' memerlukan '{field}'",
+        "method '{method}' needs '{field}'",
+    ),
+    "round-need-type": (
+        "skor kebutuhan harus bilangan bulat atau benar/salah, bukan {type_id}",
+        "a need score must be a whole number or true/false, not {type_en}",
+    ),
     "expr-literal": (
         "'{value}' bukan nilai yang mungkin untuk {owner}; pilihan: {choices}",
         "'{value}' is not a possible value of {owner}; choices: {choices}",

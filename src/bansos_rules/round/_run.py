@@ -1,0 +1,473 @@
+"""A round from applications: decide each, score the approved, allocate, explain.
+
+:func:`allocate` is the Python API behind ``bansos-rules allocate``: every application is
+validated and decided by the rule book; each approved one becomes a :class:`~._core.Row` (need
+score from the round's terms, tie-break key from the NIK and the published seed); the rows are
+allocated by :func:`~._core.allocate_rows`; every application gets an :class:`Entry` with its
+status, rank, score, cut-off and reasons in both languages. :func:`update` re-runs a round with
+withdrawals and corrected applications and lists every change against the previous allocation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from bansos_rules._decision import Decision, Outcome, Text
+from bansos_rules._errors import InputError, RulesetError
+from bansos_rules._messages import label
+from bansos_rules._models import Application
+from bansos_rules.round._core import Allocation, Placement, Row, Status, allocate_rows, apportion
+from bansos_rules.round._core import tiebreak_key as _tiebreak
+from bansos_rules.round._loader import Regency, Round
+from bansos_rules.round._texts import text
+
+if TYPE_CHECKING:
+    from bansos_rules._book import RuleBook
+
+__all__ = [
+    "Change",
+    "Entry",
+    "Invalid",
+    "NeedPoints",
+    "RegencySummary",
+    "RoundResult",
+    "Source",
+    "allocate",
+    "slots_for",
+    "update",
+]
+
+Source = Application | Mapping[str, Any]
+"""An application, or a mapping to validate (parsed JSON)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NeedPoints:
+    """One need-score term for one application: the raw value and the points it gives."""
+
+    term: str
+    value: int
+    points: int
+    reason: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An application's place in the round."""
+
+    application_id: str
+    kk: str
+    regency: str
+    status: Status
+    outcome: Outcome | None
+    aid_value: int
+    rank: int | None
+    score: int | None
+    cutoff_score: int | None
+    position: int | None
+    reason_code: str | None
+    other: str | None
+    reason: Text
+    need: tuple[NeedPoints, ...]
+
+    @property
+    def gap(self) -> int | None:
+        """Score minus the regency's cut-off (negative below it); ``None`` when not ranked."""
+        if self.score is None or self.cutoff_score is None:
+            return None
+        return self.score - self.cutoff_score
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (one line of ``allocate --format jsonl``)."""
+        return {
+            "application_id": self.application_id,
+            "kk_number": self.kk,
+            "regency": self.regency,
+            "status": self.status.value,
+            "reason_code": self.reason_code,
+            "other_application": self.other,
+            "outcome": self.outcome.value if self.outcome else None,
+            "rank": self.rank,
+            "waitlist_position": self.position,
+            "score": self.score,
+            "cutoff_score": self.cutoff_score,
+            "gap": self.gap,
+            "aid_value": self.aid_value,
+            "reason": {"id": self.reason.id, "en": self.reason.en},
+            "need": [
+                {
+                    "term": n.term,
+                    "value": n.value,
+                    "points": n.points,
+                    "reason": {"id": n.reason.id, "en": n.reason.en},
+                }
+                for n in self.need
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A record that could not be decided: where it is and why, in both languages."""
+
+    where: str
+    problems: tuple[Text, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegencySummary:
+    """One regency's line of the summary."""
+
+    code: str
+    name: str
+    slots: int
+    approved: int
+    selected: int
+    waitlisted: int
+    committed: int
+    cutoff_score: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One line of the audit trail of an update."""
+
+    application_id: str
+    regency: str
+    old_status: str | None
+    new_status: str
+    old_rank: int | None
+    new_rank: int | None
+    why: Text
+
+    @property
+    def kind(self) -> str:
+        """``entered``, ``left``, ``status`` or ``rank``."""
+        if self.new_status == "selected" and self.old_status != "selected":
+            return "entered"
+        if self.old_status == "selected" and self.new_status != "selected":
+            return "left"
+        return "status" if self.old_status != self.new_status else "rank"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (one line of ``--audit``)."""
+        return {
+            "application_id": self.application_id,
+            "regency": self.regency,
+            "change": self.kind,
+            "old_status": self.old_status,
+            "new_status": self.new_status,
+            "old_rank": self.old_rank,
+            "new_rank": self.new_rank,
+            "why": {"id": self.why.id, "en": self.why.en},
+        }
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """A round: every application's entry, the allocation, and what could not be decided."""
+
+    round: Round
+    on: date
+    digest: str
+    entries: tuple[Entry, ...]
+    allocation: Allocation
+    invalid: tuple[Invalid, ...]
+    records: int
+    changes: tuple[Change, ...] = ()
+
+    def summary(self) -> list[RegencySummary]:
+        """One line per regency of the round, then any other regency seen, by code."""
+        names = {r.code: r.name for r in self.round.regencies}
+        codes = [r.code for r in self.round.regencies]
+        codes += sorted({e.regency for e in self.entries} - set(codes))
+        counts: Counter[tuple[str, str]] = Counter()
+        committed: Counter[str] = Counter()
+        for e in self.entries:
+            if e.rank is not None:
+                counts[e.regency, "approved"] += 1
+            counts[e.regency, e.status.value] += 1
+            if e.status is Status.SELECTED:
+                committed[e.regency] += e.aid_value
+        return [
+            RegencySummary(
+                code,
+                names.get(code, code),
+                self.allocation.slots.get(code, 0),
+                counts[code, "approved"],
+                counts[code, "selected"],
+                counts[code, "waitlisted"],
+                committed[code],
+                self.allocation.cutoffs.get(code),
+            )
+            for code in codes
+        ]
+
+    def by_id(self) -> dict[str, Entry]:
+        """The entries by application id."""
+        return {e.application_id: e for e in self.entries}
+
+
+def slots_for(round_: Round, on: date, approved: Mapping[str, int]) -> dict[str, int]:
+    """The slots of each regency of ``round_`` on ``on`` (``approved``: count per regency, for
+    the ``by_eligible`` method)."""
+    spec = round_.slots
+    low = round_.param(spec.minimum, on) or 0
+    high = round_.param(spec.maximum, on)
+    if spec.method == "fixed":
+        each = round_.param(spec.per_regency, on)
+        return {
+            r.code: r.slots if r.slots is not None else int(each or 0) for r in round_.regencies
+        }
+    total = int(round_.param(spec.total, on) or 0)
+    if spec.method == "by_eligible":
+        weights = {r.code: approved.get(r.code, 0) for r in round_.regencies}
+    else:
+        weights = {r.code: r.poor_population for r in round_.regencies}
+    shares = apportion(total, weights, low, high)
+    return {r.code: r.slots if r.slots is not None else shares[r.code] for r in round_.regencies}
+
+
+def _problems(exc: InputError) -> tuple[Text, ...]:
+    return tuple(
+        Text(f"{p.path}: {p.text('id')}", f"{p.path}: {p.text('en')}") for p in exc.problems
+    )
+
+
+def allocate(
+    book: RuleBook,
+    applications: Iterable[Source | tuple[str, Source | None, str | None]],
+    *,
+    on: date,
+    round: Round | None = None,
+    engine: str = "native",
+    withdrawn: Iterable[str] = (),
+) -> RoundResult:
+    """Decide every application on ``on``, then allocate the round.
+
+    :param applications: applications or mappings; or ``(where, data, problem)`` triples, where
+        ``where`` names the record in messages and ``data`` is ``None`` when it could not be read
+        (``problem`` says why).
+    :param round: the round ruleset (the shipped one when omitted).
+    :param withdrawn: application ids that withdrew or failed verification.
+    :returns: the result, identical (entries, order, bytes) whatever the order of the input.
+    :raises RulesetError: when a parameter the round reads has no value in force on ``on``.
+    """
+    from bansos_rules.round._loader import load_round
+
+    round_ = round or load_round(registry=book.registry)
+    eng = book.engine(engine)
+    params = [round_.param(name, on) for name in round_.param_names]
+    regencies = {r.code: r for r in round_.regencies}
+    invalid: list[Invalid] = []
+    decided: list[tuple[Application, Decision]] = []
+    records = 0
+    for i, item in enumerate(applications, 1):
+        records += 1
+        where, data, problem = item if isinstance(item, tuple) else (f"#{i}", item, None)
+        if data is None:
+            invalid.append(Invalid(where, (Text(problem or "?", problem or "?"),)))
+            continue
+        try:
+            app = book.validate(data)
+        except InputError as exc:
+            invalid.append(Invalid(where, _problems(exc)))
+            continue
+        try:
+            decision = eng.decide(app, on)
+        except RulesetError as exc:
+            invalid.append(
+                Invalid(
+                    where,
+                    tuple(
+                        Text(
+                            f"{label('no_rules_on', 'id')} {on}: {d.format('id')}",
+                            f"{label('no_rules_on', 'en')} {on}: {d.format('en')}",
+                        )
+                        for d in exc.diagnostics
+                    ),
+                )
+            )
+            continue
+        decided.append((app, decision))
+    seen = Counter(app.id for app, _ in decided)
+    twice = {k for k, n in seen.items() if n > 1}
+    if twice:
+        for app, _ in decided:
+            if app.id in twice:
+                msg = Text(
+                    f"id aplikasi {app.id} muncul lebih dari sekali; semua salinan dikeluarkan",
+                    f"application id {app.id} appears more than once; every copy is left out",
+                )
+                invalid.append(Invalid(app.id, (msg,)))
+        decided = [(a, d) for a, d in decided if a.id not in twice]
+    rows: list[Row] = []
+    need: dict[str, tuple[NeedPoints, ...]] = {}
+    for app, decision in decided:
+        if decision.outcome is not Outcome.APPROVED:
+            continue
+        code = app.applicant.regency
+        regency = regencies.get(code) or Regency(code, code, 0, 0, 0, "")
+        raw = round_.scorer(app, on, regency, params)
+        points = []
+        for term, value in zip(round_.need, raw, strict=True):
+            value = int(value)
+            pts = term.weight * value
+            reason = Text(
+                term.reason.id.format(value=value, points=pts),
+                term.reason.en.format(value=value, points=pts),
+            )
+            points.append(NeedPoints(term.id, value, pts, reason))
+        need[app.id] = tuple(points)
+        rows.append(
+            Row(
+                app.id,
+                app.household.kk_number,
+                code,
+                sum(p.points for p in points),
+                decision.aid_value,
+                _tiebreak(app.applicant.nik, round_.seed),
+            )
+        )
+    approved_counts = Counter(r.regency for r in rows)
+    slots = slots_for(round_, on, approved_counts)
+    budget = round_.param(round_.budget, on)
+    allocation = allocate_rows(rows, slots, budget, withdrawn)
+    entries = [
+        _entry(p, need[p.row.application_id], allocation, regencies) for p in allocation.placements
+    ]
+    rest = sorted(
+        ((a, d) for a, d in decided if d.outcome is not Outcome.APPROVED),
+        key=lambda pair: pair[0].id,
+    )
+    for app, decision in rest:
+        entries.append(
+            Entry(
+                app.id,
+                app.household.kk_number,
+                app.applicant.regency,
+                Status.NOT_APPROVED,
+                decision.outcome,
+                0,
+                None,
+                None,
+                None,
+                None,
+                decision.outcome.value,
+                None,
+                text("not-approved", outcome=decision.outcome.value),
+                (),
+            )
+        )
+    invalid.sort(key=lambda bad: (bad.where, bad.problems))
+    return RoundResult(round_, on, book.digest, tuple(entries), allocation, tuple(invalid), records)
+
+
+def _entry(
+    p: Placement,
+    need: tuple[NeedPoints, ...],
+    allocation: Allocation,
+    regencies: Mapping[str, Regency],
+) -> Entry:
+    row = p.row
+    name = regencies[row.regency].name if row.regency in regencies else row.regency
+    args = {
+        "rank": p.rank,
+        "approved": allocation.ranked.get(row.regency, 0),
+        "regency": name,
+        "slots": allocation.slots.get(row.regency, 0),
+    }
+    if p.status is Status.SELECTED:
+        reason = text("selected", **args)
+    elif p.status is Status.WAITLISTED:
+        reason = text("waitlisted", position=p.position, **args)
+    elif p.status is Status.WITHDRAWN:
+        reason = text("withdrawn")
+    elif p.reason == "same_kk":
+        reason = text("not-selected-kk", other=p.other, **args)
+    elif p.reason == "budget":
+        reason = text(
+            "not-selected-budget", budget=f"{allocation.budget:,}".replace(",", "."), **args
+        )
+    else:
+        reason = text("not-selected-slots", **args)
+    return Entry(
+        row.application_id,
+        row.kk,
+        row.regency,
+        p.status,
+        Outcome.APPROVED,
+        row.aid_value,
+        p.rank,
+        row.score,
+        allocation.cutoffs.get(row.regency),
+        p.position,
+        p.reason,
+        p.other,
+        reason,
+        need,
+    )
+
+
+PreviousEntry = tuple[str, str, int | None]
+"""``(regency, status, rank)`` of an application in a previous allocation."""
+
+
+def update(
+    book: RuleBook,
+    applications: Iterable[Source | tuple[str, Source | None, str | None]],
+    previous: Mapping[str, PreviousEntry] | RoundResult,
+    *,
+    on: date,
+    round: Round | None = None,
+    engine: str = "native",
+    withdrawn: Iterable[str] = (),
+    corrected: Iterable[str] = (),
+) -> RoundResult:
+    """Allocate the round again after withdrawals and corrections, with an audit trail.
+
+    ``applications`` are the round's applications with any corrected ones replacing theirs
+    (pass their ids in ``corrected``, so the trail says why they moved). Applications withdrawn
+    in ``previous`` stay withdrawn. The result's :attr:`RoundResult.changes` lists every
+    application whose status or rank differs from ``previous``, with the reason; the same inputs
+    give the same result and trail.
+    """
+    if isinstance(previous, RoundResult):
+        previous = {e.application_id: (e.regency, e.status.value, e.rank) for e in previous.entries}
+    gone = set(withdrawn) | {k for k, (_, status, _) in previous.items() if status == "withdrawn"}
+    fixed = set(corrected)
+    result = allocate(book, applications, on=on, round=round, engine=engine, withdrawn=sorted(gone))
+    names = {r.code: r.name for r in result.round.regencies}
+    changes: list[Change] = []
+    for e in result.entries:
+        old = previous.get(e.application_id)
+        old_status = old[1] if old else None
+        old_rank = old[2] if old else None
+        if old is not None and old_status == e.status.value and old_rank == e.rank:
+            continue
+        if e.application_id in set(withdrawn):
+            why = text("why-withdrawn")
+        elif e.application_id in fixed:
+            why = text("why-corrected")
+        elif old is None:
+            why = text("why-new")
+        else:
+            why = text("why-moved", regency=names.get(e.regency, e.regency))
+        changes.append(
+            Change(e.application_id, e.regency, old_status, e.status.value, old_rank, e.rank, why)
+        )
+    changes.sort(key=lambda c: (c.regency, c.kind != "entered", c.kind != "left", c.application_id))
+    return RoundResult(
+        result.round,
+        result.on,
+        result.digest,
+        result.entries,
+        result.allocation,
+        result.invalid,
+        result.records,
+        tuple(changes),
+    )
