@@ -10,6 +10,7 @@
     bansos-rules plugins            list plugins and what they contribute
     bansos-rules schema KIND        print the JSON Schema of an application or a ruleset file
     bansos-rules diff OLD [NEW]     compare two versions of the rulesets and their impact
+    bansos-rules allocate FILE...   decide applications, then allocate the round
 """
 
 from __future__ import annotations
@@ -187,7 +188,11 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
 
     sc = sub.add_parser("schema", help="print a JSON Schema")
-    sc.add_argument("kind", choices=("application", "ruleset"))
+    sc.add_argument("kind", choices=("application", "ruleset", "round"))
+
+    from bansos_rules.round import _cli as round_cli
+
+    round_cli.add_parser(sub, common, _date)
     return parser
 
 
@@ -231,6 +236,10 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         return _examples(book, args)
     if args.command == "explain":
         return _explain(book, args)
+    if args.command == "allocate":
+        from bansos_rules.round import _cli as round_cli
+
+        return ExitCode(round_cli.run(book, args))
     return _evaluate(book, args)
 
 
@@ -238,6 +247,10 @@ def _schema(kind: str) -> ExitCode:
     if kind == "application":
         schema = Application.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    elif kind == "round":
+        from bansos_rules.round import round_json_schema
+
+        schema = round_json_schema()
     else:
         from bansos_rules.ruleset.schema import ruleset_json_schema
 

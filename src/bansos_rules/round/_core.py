@@ -95,6 +95,8 @@ class Allocation:
     slots: Mapping[str, int]
     ranked: Mapping[str, int]
     cutoffs: Mapping[str, int | None]
+    cutoff_ranks: Mapping[str, int]
+    """Per regency, the rank of the last selected row (its slots when none is selected)."""
     budget: int | None
     committed: int
 
@@ -158,11 +160,14 @@ def allocate_rows(
             result.append((row, Status.SELECTED, rank, None, None))
     placements: list[Placement] = []
     cutoffs: dict[str, int | None] = dict.fromkeys(slots)
+    cutoff_ranks: dict[str, int] = dict(slots)
     for row, status, rank, reason, other in result:
         if status is Status.WAITLISTED and row.kk in chosen:
             status, reason, other = Status.NOT_SELECTED, "same_kk", chosen[row.kk]
         if status is Status.SELECTED:
             cutoffs[row.regency] = row.score  # visited best first: the last one is the lowest
+            cutoff_ranks[row.regency] = rank
+            cutoff_ranks[row.regency] = rank
         placements.append(Placement(row, status, rank, reason, other))
     placements.sort(key=lambda p: (p.row.regency, p.rank))
     numbered: list[Placement] = []
@@ -178,6 +183,7 @@ def allocate_rows(
         slots=dict(slots),
         ranked=ranks,
         cutoffs=cutoffs,
+        cutoff_ranks=cutoff_ranks,
         budget=budget,
         committed=committed,
     )
@@ -202,7 +208,7 @@ def apportion(
         free = [c for c in codes if c not in fixed]
         left = total - sum(fixed.values())
         if not free:
-            return {c: fixed[c] for c in codes}
+            return _settle({c: fixed[c] for c in codes}, total, weights, minimum, maximum)
         weight = {c: weights[c] for c in free}
         if sum(weight.values()) == 0:
             weight = dict.fromkeys(free, 1)
@@ -212,10 +218,41 @@ def apportion(
         rest = max(left, 0) - sum(shares.values())
         for c in sorted(free, key=lambda c: (-(quotas[c] - shares[c]), c))[:rest]:
             shares[c] += 1
-        out = [
-            c for c in free if shares[c] < minimum or (maximum is not None and shares[c] > maximum)
-        ]
-        if not out:
-            return {c: fixed.get(c, shares.get(c, 0)) for c in codes}
-        for c in out:
-            fixed[c] = minimum if shares[c] < minimum else (maximum or 0)
+        # Fix one side at a time: raising some to the minimum lowers the others' shares (and
+        # capping some at the maximum raises them), so fixing both at once could miss the total.
+        low = [c for c in free if shares[c] < minimum]
+        high = [c for c in free if maximum is not None and shares[c] > maximum]
+        if not low and not high:
+            result = {c: fixed.get(c, shares.get(c, 0)) for c in codes}
+            return _settle(result, total, weights, minimum, maximum)
+        for c in low:
+            fixed[c] = minimum
+        if not low:
+            for c in high:
+                fixed[c] = maximum if maximum is not None else shares[c]
+
+
+def _settle(
+    shares: dict[str, int],
+    total: int,
+    weights: Mapping[str, int],
+    minimum: int,
+    maximum: int | None,
+) -> dict[str, int]:
+    """Meet ``total`` when the bounds pinned too many regencies: add the missing slots one at a
+    time to those below the maximum (largest weight first, then by code), or take the excess
+    from those above the minimum (smallest weight first)."""
+    order = sorted(shares, key=lambda c: (-weights[c], c))
+    while sum(shares.values()) < total:
+        room = [c for c in order if maximum is None or shares[c] < maximum]
+        if not room:
+            break
+        for c in room[: total - sum(shares.values())]:
+            shares[c] += 1
+    while sum(shares.values()) > total:
+        room = [c for c in reversed(order) if shares[c] > minimum]
+        if not room:
+            break
+        for c in room[: sum(shares.values()) - total]:
+            shares[c] -= 1
+    return shares

@@ -379,7 +379,7 @@ def _entry(
         "rank": p.rank,
         "approved": allocation.ranked.get(row.regency, 0),
         "regency": name,
-        "slots": allocation.slots.get(row.regency, 0),
+        "slots": allocation.cutoff_ranks.get(row.regency, 0),
     }
     if p.status is Status.SELECTED:
         reason = text("selected", **args)
