@@ -238,7 +238,8 @@ def _histogram_svg(result: RoundResult, lang: Lang) -> str:
             x = left + (c - low) * (width - left - 10) / span
             parts.append(
                 f'<line class="cutoff" data-score="{c}" x1="{x:.1f}" y1="10" x2="{x:.1f}" '
-                f'y2="{height}" stroke="#c0392b" stroke-dasharray="4 2"/>'
+                f'y2="{height}" stroke="#c0392b" stroke-width="3" stroke-dasharray="6 3" '
+                f'shape-rendering="crispEdges"/>'
             )
         parts.append(f'<text x="{left}" y="{height + 16}" font-size="11">{low}</text>')
         parts.append(
@@ -260,7 +261,8 @@ def to_html(result: RoundResult, lang: Lang = "id") -> str:
         f"<title>{e(head[0])}</title>",
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
-        "td:first-child,th:first-child{text-align:left}</style></head><body>",
+        "td:first-child,th:first-child{text-align:left}#entries td{text-align:left}"
+        "svg.chart{display:block}</style></head><body>",
         f"<h1>{e(head[0])}</h1>",
         *(f"<p>{e(h)}</p>" for h in head[1:]),
         '<table id="summary"><thead><tr>',
