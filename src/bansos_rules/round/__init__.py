@@ -38,6 +38,7 @@ from bansos_rules.round._run import (
     RegencySummary,
     RoundResult,
     allocate,
+    allocate_decided,
     slots_for,
     update,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "Row",
     "Status",
     "allocate",
+    "allocate_decided",
     "allocate_rows",
     "apportion",
     "family_findings",

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from operator import attrgetter
+from typing import NamedTuple
 
 __all__ = [
     "Allocation",
@@ -50,8 +52,7 @@ def tiebreak_key(nik: str, seed: str) -> str:
     return hashlib.blake2b(nik.encode(), key=seed.encode(), digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """An approved application as the allocation sees it."""
 
     application_id: str
@@ -72,8 +73,7 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(NamedTuple):
     """A row's rank and status. ``reason`` is ``same_kk``, ``budget`` or ``no_slots`` for
     ``not_selected``; ``other`` the selected application of the same family card; ``position``
     the place on the regency's waitlist."""
@@ -105,8 +105,8 @@ class Allocation:
         return [p for p in self.placements if p.status is Status.SELECTED]
 
 
-def _order(row: Row) -> tuple[int, str, str]:
-    return (-row.score, row.tiebreak, row.application_id)
+_BY_TIE = attrgetter("tiebreak", "application_id")
+_BY_SCORE = attrgetter("score")
 
 
 def allocate_rows(
@@ -123,65 +123,73 @@ def allocate_rows(
     :returns: the same allocation whatever the order of ``rows``.
     :raises ValueError: when two rows have the same application id.
     """
-    ordered = sorted(rows, key=_order)
+    # Two stable sorts with C key functions: by (tie-break, id), then by score, highest first.
+    ordered = sorted(rows, key=_BY_TIE)
+    ordered.sort(key=_BY_SCORE, reverse=True)
     gone = frozenset(withdrawn)
-    ranks: dict[str, int] = {}
+    ids: set[str] = set()
     filled: dict[str, int] = {}
     chosen: dict[str, str] = {}  # family card -> selected application id
-    result: list[tuple[Row, Status, int, str | None, str | None]] = []
-    ids: set[str] = set()
+    # Per regency, in rank order: (row, status, reason, other) as plain tuples.
+    ranked: dict[str, list[tuple[Row, Status, str | None, str | None]]] = {}
     committed = 0
     stopped = False
+    selected, waitlisted, not_selected = Status.SELECTED, Status.WAITLISTED, Status.NOT_SELECTED
     for row in ordered:
-        if row.application_id in ids:
-            raise ValueError(f"application id {row.application_id!r} appears twice")
-        ids.add(row.application_id)
-        rank = ranks.get(row.regency, 0) + 1
-        ranks[row.regency] = rank
-        if row.application_id in gone:
-            result.append((row, Status.WITHDRAWN, rank, None, None))
+        app_id, regency = row.application_id, row.regency
+        if app_id in ids:
+            raise ValueError(f"application id {app_id!r} appears twice")
+        ids.add(app_id)
+        here = ranked.get(regency)
+        if here is None:
+            here = ranked[regency] = []
+        if app_id in gone:
+            here.append((row, Status.WITHDRAWN, None, None))
             continue
         other = chosen.get(row.kk)
         if other is not None:
-            result.append((row, Status.NOT_SELECTED, rank, "same_kk", other))
+            here.append((row, not_selected, "same_kk", other))
             continue
-        room = slots.get(row.regency, 0)
+        room = slots.get(regency, 0)
+        taken = filled.get(regency, 0)
         if room == 0:
-            result.append((row, Status.NOT_SELECTED, rank, "no_slots", None))
-        elif filled.get(row.regency, 0) >= room:
-            result.append((row, Status.WAITLISTED, rank, None, None))
+            here.append((row, not_selected, "no_slots", None))
+        elif taken >= room:
+            here.append((row, waitlisted, None, None))
         elif stopped or (budget is not None and committed + row.aid_value > budget):
             stopped = True
-            result.append((row, Status.NOT_SELECTED, rank, "budget", None))
+            here.append((row, not_selected, "budget", None))
         else:
-            filled[row.regency] = filled.get(row.regency, 0) + 1
-            chosen[row.kk] = row.application_id
+            filled[regency] = taken + 1
+            chosen[row.kk] = app_id
             committed += row.aid_value
-            result.append((row, Status.SELECTED, rank, None, None))
+            here.append((row, selected, None, None))
     placements: list[Placement] = []
     cutoffs: dict[str, int | None] = dict.fromkeys(slots)
     cutoff_ranks: dict[str, int] = dict(slots)
-    for row, status, rank, reason, other in result:
-        if status is Status.WAITLISTED and row.kk in chosen:
-            status, reason, other = Status.NOT_SELECTED, "same_kk", chosen[row.kk]
-        if status is Status.SELECTED:
-            cutoffs[row.regency] = row.score  # visited best first: the last one is the lowest
-            cutoff_ranks[row.regency] = rank
-            cutoff_ranks[row.regency] = rank
-        placements.append(Placement(row, status, rank, reason, other))
-    placements.sort(key=lambda p: (p.row.regency, p.rank))
-    numbered: list[Placement] = []
-    position: dict[str, int] = {}
-    for p in placements:
-        if p.status is Status.WAITLISTED:
-            n = position.get(p.row.regency, 0) + 1
-            position[p.row.regency] = n
-            p = Placement(p.row, p.status, p.rank, None, None, n)
-        numbered.append(p)
+    counts: dict[str, int] = {}
+    new = tuple.__new__
+    for regency in sorted(ranked):
+        here = ranked[regency]
+        counts[regency] = len(here)
+        position = 0
+        for rank, (row, status, reason, other) in enumerate(here, 1):
+            if status is waitlisted:
+                other = chosen.get(row.kk)
+                if other is not None:
+                    status, reason = not_selected, "same_kk"
+                else:
+                    position += 1
+                    placements.append(new(Placement, (row, status, rank, None, None, position)))
+                    continue
+            elif status is selected:
+                cutoffs[regency] = row.score  # in rank order: the last one is the lowest
+                cutoff_ranks[regency] = rank
+            placements.append(new(Placement, (row, status, rank, reason, other, None)))
     return Allocation(
-        placements=tuple(numbered),
+        placements=tuple(placements),
         slots=dict(slots),
-        ranked=ranks,
+        ranked=counts,
         cutoffs=cutoffs,
         cutoff_ranks=cutoff_ranks,
         budget=budget,

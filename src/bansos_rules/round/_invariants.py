@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
@@ -145,7 +145,7 @@ def _more_need_never_lower_rank(s: Scenario, allocate: Allocator) -> str | None:
     i = s.pick % len(s.rows)
     row = s.rows[i]
     rows = list(s.rows)
-    rows[i] = replace(row, score=row.score + s.extra)
+    rows[i] = row._replace(score=row.score + s.extra)
     rank = {p.row.application_id: p.rank for p in allocate(s.rows, s.slots, s.budget).placements}
     again = {p.row.application_id: p.rank for p in allocate(rows, s.slots, s.budget).placements}
     if again[row.application_id] > rank[row.application_id]:

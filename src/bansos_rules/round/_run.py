@@ -14,15 +14,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bansos_rules._decision import Decision, Outcome, Text
 from bansos_rules._errors import InputError, RulesetError
 from bansos_rules._messages import label
 from bansos_rules._models import Application
-from bansos_rules.round._core import Allocation, Placement, Row, Status, allocate_rows, apportion
+from bansos_rules.round._core import Allocation, Row, Status, allocate_rows, apportion
 from bansos_rules.round._core import tiebreak_key as _tiebreak
-from bansos_rules.round._loader import Regency, Round
+from bansos_rules.round._loader import NeedTermIR, Regency, Round
 from bansos_rules.round._texts import text
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Change",
+    "Context",
     "Entry",
     "Invalid",
     "NeedPoints",
@@ -37,6 +38,7 @@ __all__ = [
     "RoundResult",
     "Source",
     "allocate",
+    "allocate_decided",
     "slots_for",
     "update",
 ]
@@ -56,8 +58,18 @@ class NeedPoints:
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
-    """An application's place in the round."""
+class Context:
+    """What the reasons of a regency's entries need, shared by all of them."""
+
+    terms: tuple[NeedTermIR, ...]
+    regency_name: str
+    ranked: int
+    cutoff_rank: int
+    budget: int | None
+
+
+class Entry(NamedTuple):
+    """An application's place in the round. The reasons are rendered when read."""
 
     application_id: str
     kk: str
@@ -71,8 +83,48 @@ class Entry:
     position: int | None
     reason_code: str | None
     other: str | None
-    reason: Text
-    need: tuple[NeedPoints, ...]
+    need_values: tuple[int, ...] = ()
+    context: Context | None = None
+
+    @property
+    def reason(self) -> Text:
+        """Why the application is where it is, in both languages."""
+        ctx = self.context
+        if self.status is Status.NOT_APPROVED or ctx is None:
+            return text("not-approved", outcome=self.reason_code)
+        args = {
+            "rank": self.rank,
+            "approved": ctx.ranked,
+            "regency": ctx.regency_name,
+            "slots": ctx.cutoff_rank,
+        }
+        if self.status is Status.SELECTED:
+            return text("selected", **args)
+        if self.status is Status.WAITLISTED:
+            return text("waitlisted", position=self.position, **args)
+        if self.status is Status.WITHDRAWN:
+            return text("withdrawn")
+        if self.reason_code == "same_kk":
+            return text("not-selected-kk", other=self.other, **args)
+        if self.reason_code == "budget":
+            budget = f"{ctx.budget or 0:,}".replace(",", ".")
+            return text("not-selected-budget", budget=budget, **args)
+        return text("not-selected-slots", **args)
+
+    @property
+    def need(self) -> tuple[NeedPoints, ...]:
+        """Each need-score term: its value, its points and its reason."""
+        if self.context is None:
+            return ()
+        found = []
+        for term, value in zip(self.context.terms, self.need_values, strict=True):
+            pts = term.weight * value
+            reason = Text(
+                term.reason.id.format(value=value, points=pts),
+                term.reason.en.format(value=value, points=pts),
+            )
+            found.append(NeedPoints(term.id, value, pts, reason))
+        return tuple(found)
 
     @property
     def gap(self) -> int | None:
@@ -261,8 +313,6 @@ def allocate(
 
     round_ = round or load_round(registry=book.registry)
     eng = book.engine(engine)
-    params = [round_.param(name, on) for name in round_.param_names]
-    regencies = {r.code: r for r in round_.regencies}
     invalid: list[Invalid] = []
     decided: list[tuple[Application, Decision]] = []
     records = 0
@@ -294,6 +344,40 @@ def allocate(
             )
             continue
         decided.append((app, decision))
+    return allocate_decided(
+        decided,
+        on=on,
+        round=round_,
+        withdrawn=withdrawn,
+        digest=book.digest,
+        invalid=invalid,
+        records=records,
+    )
+
+
+def allocate_decided(
+    decided: Iterable[tuple[Application, Decision]],
+    *,
+    on: date,
+    round: Round,
+    withdrawn: Iterable[str] = (),
+    digest: str = "",
+    invalid: Iterable[Invalid] = (),
+    records: int | None = None,
+) -> RoundResult:
+    """Allocate applications already decided (each with its decision): score the approved,
+    key them, allocate the rows and explain every entry. :func:`allocate` without deciding.
+
+    :param digest: the rule book's digest, carried into the result.
+    :param invalid: records that could not be decided, carried into the result.
+    :param records: how many records were read (the number of ``decided`` plus ``invalid``
+        when omitted).
+    """
+    round_ = round
+    decided = list(decided)
+    invalid = list(invalid)
+    params = [round_.param(name, on) for name in round_.param_names]
+    regencies = {r.code: r for r in round_.regencies}
     seen = Counter(app.id for app, _ in decided)
     twice = {k for k, n in seen.items() if n > 1}
     if twice:
@@ -306,40 +390,65 @@ def allocate(
                 invalid.append(Invalid(app.id, (msg,)))
         decided = [(a, d) for a, d in decided if a.id not in twice]
     rows: list[Row] = []
-    need: dict[str, tuple[NeedPoints, ...]] = {}
+    need: dict[str, tuple[int, ...]] = {}
+    weights = [term.weight for term in round_.need]
+    scorer, seed = round_.scorer, round_.seed
     for app, decision in decided:
         if decision.outcome is not Outcome.APPROVED:
             continue
         code = app.applicant.regency
         regency = regencies.get(code) or Regency(code, code, 0, 0, 0, "")
-        raw = round_.scorer(app, on, regency, params)
-        points = []
-        for term, value in zip(round_.need, raw, strict=True):
-            value = int(value)
-            pts = term.weight * value
-            reason = Text(
-                term.reason.id.format(value=value, points=pts),
-                term.reason.en.format(value=value, points=pts),
-            )
-            points.append(NeedPoints(term.id, value, pts, reason))
-        need[app.id] = tuple(points)
+        values = tuple(map(int, scorer(app, on, regency, params)))
+        need[app.id] = values
+        score = 0
+        for weight, value in zip(weights, values, strict=True):
+            score += weight * value
         rows.append(
             Row(
                 app.id,
                 app.household.kk_number,
                 code,
-                sum(p.points for p in points),
+                score,
                 decision.aid_value,
-                _tiebreak(app.applicant.nik, round_.seed),
+                _tiebreak(app.applicant.nik, seed),
             )
         )
     approved_counts = Counter(r.regency for r in rows)
     slots = slots_for(round_, on, approved_counts)
     budget = round_.param(round_.budget, on)
     allocation = allocate_rows(rows, slots, budget, withdrawn)
-    entries = [
-        _entry(p, need[p.row.application_id], allocation, regencies) for p in allocation.placements
-    ]
+    contexts = {
+        code: Context(
+            round_.need,
+            regencies[code].name if code in regencies else code,
+            count,
+            allocation.cutoff_ranks.get(code, 0),
+            budget,
+        )
+        for code, count in allocation.ranked.items()
+    }
+    cutoffs = allocation.cutoffs
+    entries = []
+    for p in allocation.placements:
+        row = p.row
+        entries.append(
+            Entry(
+                row.application_id,
+                row.kk,
+                row.regency,
+                p.status,
+                Outcome.APPROVED,
+                row.aid_value,
+                p.rank,
+                row.score,
+                cutoffs.get(row.regency),
+                p.position,
+                p.reason,
+                p.other,
+                need[row.application_id],
+                contexts[row.regency],
+            )
+        )
     rest = sorted(
         ((a, d) for a, d in decided if d.outcome is not Outcome.APPROVED),
         key=lambda pair: pair[0].id,
@@ -359,58 +468,12 @@ def allocate(
                 None,
                 decision.outcome.value,
                 None,
-                text("not-approved", outcome=decision.outcome.value),
-                (),
             )
         )
     invalid.sort(key=lambda bad: (bad.where, bad.problems))
-    return RoundResult(round_, on, book.digest, tuple(entries), allocation, tuple(invalid), records)
-
-
-def _entry(
-    p: Placement,
-    need: tuple[NeedPoints, ...],
-    allocation: Allocation,
-    regencies: Mapping[str, Regency],
-) -> Entry:
-    row = p.row
-    name = regencies[row.regency].name if row.regency in regencies else row.regency
-    args = {
-        "rank": p.rank,
-        "approved": allocation.ranked.get(row.regency, 0),
-        "regency": name,
-        "slots": allocation.cutoff_ranks.get(row.regency, 0),
-    }
-    if p.status is Status.SELECTED:
-        reason = text("selected", **args)
-    elif p.status is Status.WAITLISTED:
-        reason = text("waitlisted", position=p.position, **args)
-    elif p.status is Status.WITHDRAWN:
-        reason = text("withdrawn")
-    elif p.reason == "same_kk":
-        reason = text("not-selected-kk", other=p.other, **args)
-    elif p.reason == "budget":
-        reason = text(
-            "not-selected-budget", budget=f"{allocation.budget:,}".replace(",", "."), **args
-        )
-    else:
-        reason = text("not-selected-slots", **args)
-    return Entry(
-        row.application_id,
-        row.kk,
-        row.regency,
-        p.status,
-        Outcome.APPROVED,
-        row.aid_value,
-        p.rank,
-        row.score,
-        allocation.cutoffs.get(row.regency),
-        p.position,
-        p.reason,
-        p.other,
-        reason,
-        need,
-    )
+    if records is None:
+        records = len(decided) + len(invalid)
+    return RoundResult(round_, on, digest, tuple(entries), allocation, tuple(invalid), records)
 
 
 PreviousEntry = tuple[str, str, int | None]
