@@ -502,3 +502,71 @@ def test_an_unreadable_previous_allocation_is_a_clear_error(
     assert code == 6
     assert "prev.jsonl:1" in err
     assert "Traceback" not in err
+
+
+def test_diff_reports_who_enters_and_leaves_the_selection(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    for side in (old, new):
+        (side / "rounds").mkdir(parents=True)
+        for f in (ROOT / "rulesets").glob("*.yaml"):
+            (side / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (old / "rounds" / "allocation.yaml").write_text(
+        small_round(tmp_path, slots=2).read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    # The new side gives no points for household income below the poverty line, and decile 2
+    # is no longer eligible.
+    text = small_round(tmp_path, slots=2).read_text(encoding="utf-8")
+    (new / "rounds" / "allocation.yaml").write_text(
+        text.replace("    weight: 30\n", "    weight: 0\n"), encoding="utf-8"
+    )
+    eligibility = (old / "eligibility.yaml").read_text(encoding="utf-8")
+    marker = "  max_decile:"
+    head, tail = eligibility.split(marker)
+    tail = tail.replace("        value: 4\n", "        value: 1\n", 1)
+    (new / "eligibility.yaml").write_text(head + marker + tail, encoding="utf-8")
+    apps = [
+        app(0, income=200_000, decile=2),
+        app(1, income=3_000_000, decile=1),
+        app(2, income=2_900_000, decile=1),
+        app(3, income=2_800_000, decile=1),
+    ]
+    path = write(tmp_path / "apps.jsonl", apps)
+    code, out, _ = run(
+        capsys,
+        "diff",
+        str(old),
+        str(new),
+        "--applications",
+        str(path),
+        "--allocation",
+        "--on",
+        "2025-06-01",
+        "--lang",
+        "en",
+    )
+    assert code == 0
+    section = out[out.index("## Impact on the round") :]
+    assert "| Samarinda (6472) | 2 | 2 | 1 | 1 |" in section
+    assert "- `KT-2025-0000` leaves (rank 1 → not_approved)" in section
+    # Applications 1-3 tie on need: the keyed hash of the NIK decides which one enters.
+    assert section.count(" enters (rank 2)") == 1
+    code, out, _ = run(
+        capsys,
+        "diff",
+        str(old),
+        str(new),
+        "--applications",
+        str(path),
+        "--allocation",
+        "--on",
+        "2025-06-01",
+        "--format",
+        "json",
+    )
+    found = json.loads(out)["allocation"]
+    assert found["changed"] == 2
+    code, _, err = run(capsys, "diff", str(old), str(new), "--allocation")
+    assert code == 2
+    assert "--applications" in err

@@ -180,6 +180,11 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument(
         "--fail-on-flip", action="store_true", help="exit with 9 when a decision changes outcome"
     )
+    df.add_argument(
+        "--allocation",
+        action="store_true",
+        help="also allocate the round on --applications with each side: who enters and leaves",
+    )
 
     pl = sub.add_parser("plugins", help="list plugins")
     pl.add_argument(
@@ -406,10 +411,18 @@ def _diff(args: argparse.Namespace) -> ExitCode:
     from bansos_rules import diff
 
     population: diff.Population | None
+    records: list[Record] = []
+    if args.allocation and not args.applications:
+        print("error: --allocation needs --applications FILE", file=sys.stderr)
+        return ExitCode.USAGE
     if args.applications:
-        population = chain.from_iterable(
+        read: Iterator[Record] = chain.from_iterable(
             read_records(f, args.input_format, shown=path_of(f)) for f in args.applications
         )
+        if args.allocation:
+            records = list(read)
+            read = iter(records)
+        population = read
     elif args.generate == 0:
         population = None
     else:
@@ -428,6 +441,24 @@ def _diff(args: argparse.Namespace) -> ExitCode:
     for bad in report.impact.invalid if report.impact else ():
         print(f"{bad.where}: {bad.problem(lang)}", file=sys.stderr)
     text = diff.to_json(report) if args.fmt == "json" else diff.to_markdown(report, lang)
+    if args.allocation:
+        from bansos_rules.round._impact import diff_allocation
+
+        found = diff_allocation(
+            args.old,
+            args.new or diff.default_new(),
+            [(r.where, r.data, r.problem) for r in records],
+            on=args.on or date.today(),
+            block=args.block,
+            only=args.files_only,
+        )
+        if args.fmt == "json":
+            text = json.dumps(
+                {**json.loads(text), "allocation": found.to_dict()}, indent=2, ensure_ascii=False
+            )
+            text += "\n"
+        else:
+            text += "\n" + found.to_markdown(lang)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
