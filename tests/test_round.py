@@ -570,3 +570,21 @@ def test_diff_reports_who_enters_and_leaves_the_selection(
     code, _, err = run(capsys, "diff", str(old), str(new), "--allocation")
     assert code == 2
     assert "--applications" in err
+
+
+def test_check_round_reports_each_declared_property(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "check-round", str(ROUND), "--examples", "20", "--lang", "en")
+    assert code == 0
+    assert out.count("ok     round.") == len(PROPERTIES)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        ROUND.read_text(encoding="utf-8").replace("    weight: 10\n", "    weight: ten\n"),
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "check-round", str(broken))
+    assert code == 3
+    assert "broken.yaml:" in err
+    assert "weight" in err
+    assert "Traceback" not in err

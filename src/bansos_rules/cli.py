@@ -11,6 +11,7 @@
     bansos-rules schema KIND        print the JSON Schema of an application or a ruleset file
     bansos-rules diff OLD [NEW]     compare two versions of the rulesets and their impact
     bansos-rules allocate FILE...   decide applications, then allocate the round
+    bansos-rules check-round [FILE] check a round file and its declared properties
 """
 
 from __future__ import annotations
@@ -198,6 +199,7 @@ def _parser() -> argparse.ArgumentParser:
     from bansos_rules.round import _cli as round_cli
 
     round_cli.add_parser(sub, common, _date)
+    round_cli.add_check_parser(sub, common)
     return parser
 
 
@@ -241,9 +243,11 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         return _examples(book, args)
     if args.command == "explain":
         return _explain(book, args)
-    if args.command == "allocate":
+    if args.command in ("allocate", "check-round"):
         from bansos_rules.round import _cli as round_cli
 
+        if args.command == "check-round":
+            return ExitCode(round_cli.run_check(book, args))
         return ExitCode(round_cli.run(book, args))
     return _evaluate(book, args)
 

@@ -174,3 +174,41 @@ def run(book: Any, args: argparse.Namespace) -> int:
     if unreadable:
         return 6
     return 1 if result.invalid else 0
+
+
+def add_check_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``check-round`` command."""
+    cr: argparse.ArgumentParser = sub.add_parser(
+        "check-round",
+        parents=[common],
+        help="check a round file: it loads, and its declared properties hold on generated rounds",
+    )
+    cr.add_argument("file", nargs="?", type=Path, metavar="FILE", help="default: shipped round")
+    cr.add_argument(
+        "--examples", type=int, default=200, metavar="N", help="generated rounds per property"
+    )
+    return cr
+
+
+def run_check(book: Any, args: argparse.Namespace) -> int:
+    """Run ``check-round``; return 0, or 8 when a property does not hold."""
+    from bansos_rules.round._invariants import check_round
+    from bansos_rules.round._loader import load_round
+
+    lang: Lang = args.lang
+    round_ = load_round(args.file, book.registry)
+    failed = 0
+    for result in check_round(round_, max_examples=max(1, args.examples)):
+        title = result.invariant.title.id if lang == "id" else result.invariant.title.en
+        mark = "ok" if result.ok else ("GAGAL" if lang == "id" else "FAILED")
+        print(f"{mark:7}{result.invariant.id}  {title}")
+        if not result.ok and result.counterexample is not None:
+            failed += 1
+            s = result.counterexample
+            print(f"        {result.problem}")
+            print(f"        slots {s.slots}, budget {s.budget}, rows:")
+            for row in s.rows:
+                print(f"          {tuple(row)}")
+    ok = len(round_.invariants) - failed
+    print(f"{round_.file}: {ok} ok, {failed} {'gagal' if lang == 'id' else 'failed'}")
+    return 8 if failed else 0
