@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -66,6 +66,21 @@ class Context:
     ranked: int
     cutoff_rank: int
     budget: int | None
+    memo: dict[tuple[int, int], NeedPoints] = field(default_factory=dict, compare=False)
+    """Each term's explanation per value, rendered once for the whole regency."""
+
+    def points(self, index: int, value: int) -> NeedPoints:
+        """Term ``index`` with ``value``: its points and reason (shared, immutable)."""
+        found = self.memo.get((index, value))
+        if found is None:
+            term = self.terms[index]
+            pts = term.weight * value
+            reason = Text(
+                term.reason.id.format(value=value, points=pts),
+                term.reason.en.format(value=value, points=pts),
+            )
+            found = self.memo[index, value] = NeedPoints(term.id, value, pts, reason)
+        return found
 
 
 class Entry(NamedTuple):
@@ -114,17 +129,10 @@ class Entry(NamedTuple):
     @property
     def need(self) -> tuple[NeedPoints, ...]:
         """Each need-score term: its value, its points and its reason."""
-        if self.context is None:
+        ctx = self.context
+        if ctx is None:
             return ()
-        found = []
-        for term, value in zip(self.context.terms, self.need_values, strict=True):
-            pts = term.weight * value
-            reason = Text(
-                term.reason.id.format(value=value, points=pts),
-                term.reason.en.format(value=value, points=pts),
-            )
-            found.append(NeedPoints(term.id, value, pts, reason))
-        return tuple(found)
+        return tuple(ctx.points(i, value) for i, value in enumerate(self.need_values))
 
     @property
     def gap(self) -> int | None:
