@@ -588,3 +588,23 @@ def test_check_round_reports_each_declared_property(
     assert "broken.yaml:" in err
     assert "weight" in err
     assert "Traceback" not in err
+
+
+def test_slots_shared_by_largest_remainder_follow_the_approved_counts(tmp_path: Path) -> None:
+    text = ROUND.read_text(encoding="utf-8")
+    text = text.replace("  method: fixed\n", "  method: by_eligible\n")
+    text = text.replace("        value: 1500\n", "        value: 4\n")
+    r = parse_round(text, "round.yaml", registry())
+    apps = [app(i) for i in range(5)] + [app(10 + i, regency="6401") for i in range(3)]
+    result = allocate(builtin_book(), apps, on=ON, round=r)
+    slots = result.allocation.slots
+    assert slots["6472"] + slots["6401"] == 4
+    assert slots["6472"] == 2  # 5/8 of 4 = 2.5, 3/8 of 4 = 1.5: the tie goes to the lower code
+    assert slots["6401"] == 2
+    assert sum(slots.values()) == 4
+    selected = [e for e in result.entries if e.status is Status.SELECTED]
+    assert len(selected) == 4
+    poor = text.replace("  method: by_eligible\n", "  method: by_poor_population\n")
+    with pytest.raises(RulesetError) as caught:
+        parse_round(poor, "round.yaml", registry())
+    assert {d.code for d in caught.value.diagnostics} == {"round-figure-missing"}
