@@ -509,7 +509,8 @@ def update(
     """
     if isinstance(previous, RoundResult):
         previous = {e.application_id: (e.regency, e.status.value, e.rank) for e in previous.entries}
-    gone = set(withdrawn) | {k for k, (_, status, _) in previous.items() if status == "withdrawn"}
+    now_withdrawn = set(withdrawn)
+    gone = now_withdrawn | {k for k, (_, status, _) in previous.items() if status == "withdrawn"}
     fixed = set(corrected)
     result = allocate(book, applications, on=on, round=round, engine=engine, withdrawn=sorted(gone))
     names = {r.code: r.name for r in result.round.regencies}
@@ -520,7 +521,7 @@ def update(
         old_rank = old[2] if old else None
         if old is not None and old_status == e.status.value and old_rank == e.rank:
             continue
-        if e.application_id in set(withdrawn):
+        if e.application_id in now_withdrawn:
             why = text("why-withdrawn")
         elif e.application_id in fixed:
             why = text("why-corrected")
