@@ -88,8 +88,9 @@ class Round:
     budget: str | None
     need: tuple[NeedTermIR, ...]
     invariants: tuple[RoundInvariant, ...]
-    scorer: Callable[..., tuple[Any, ...]]
-    """``scorer(application, today, regency, param_values)``: each term's raw value."""
+    scorer: Callable[..., tuple[int, tuple[int, ...]]]
+    """``scorer(application, today, regency, param_values)``: the need score and each term's
+    value (true/false as 1/0)."""
     param_names: tuple[str, ...]
     """The parameters ``scorer`` reads, in the order of ``param_values``."""
 
@@ -342,7 +343,7 @@ class _NeedEmitter(Emitter):
 
 def _compile(
     round_id: str, terms: list[NeedTermIR], registry: Registry
-) -> tuple[Callable[..., tuple[Any, ...]], tuple[str, ...]]:
+) -> tuple[Callable[..., tuple[int, tuple[int, ...]]], tuple[str, ...]]:
     """One generated function computing every term's raw value, as the invariants are compiled."""
     names: list[str] = []
     values: dict[str, Field] = {}
@@ -369,9 +370,14 @@ def _compile(
     lines += [
         f"    {emitter.values[path]} = {emitter.define(node)}" for path, node in values.items()
     ]
-    items = "".join(f"{emitter.expr(term.expr.tree)}, " for term in terms)
-    lines.append(f"    return ({items})")
+    # Each term's value as a whole number (true/false as 1/0), then the weighted sum.
+    for i, term in enumerate(terms):
+        lines.append(f"    _t{i} = _int({emitter.expr(term.expr.tree)})")
+    total = " + ".join(f"{term.weight} * _t{i}" for i, term in enumerate(terms)) or "0"
+    items = "".join(f"_t{i}, " for i in range(len(terms)))
+    lines.append(f"    return ({total}, ({items}))")
     namespace = emitter.namespace
+    namespace["_int"] = int
     exec(compile("\n".join(lines) + "\n", f"<need score of round {round_id}>", "exec"), namespace)
-    fn: Callable[..., tuple[Any, ...]] = namespace["_need"]
+    fn: Callable[..., tuple[int, tuple[int, ...]]] = namespace["_need"]
     return fn, tuple(names)

@@ -399,26 +399,27 @@ def allocate_decided(
         decided = [(a, d) for a, d in decided if a.id not in twice]
     rows: list[Row] = []
     need: dict[str, tuple[int, ...]] = {}
-    weights = [term.weight for term in round_.need]
     scorer, seed = round_.scorer, round_.seed
+    new, approved = tuple.__new__, Outcome.APPROVED
     for app, decision in decided:
-        if decision.outcome is not Outcome.APPROVED:
+        if decision.outcome is not approved:
             continue
-        code = app.applicant.regency
+        applicant = app.applicant
+        code = applicant.regency
         regency = regencies.get(code) or Regency(code, code, 0, 0, 0, "")
-        values = tuple(map(int, scorer(app, on, regency, params)))
+        score, values = scorer(app, on, regency, params)
         need[app.id] = values
-        score = 0
-        for weight, value in zip(weights, values, strict=True):
-            score += weight * value
         rows.append(
-            Row(
-                app.id,
-                app.household.kk_number,
-                code,
-                score,
-                decision.aid_value,
-                _tiebreak(app.applicant.nik, seed),
+            new(
+                Row,
+                (
+                    app.id,
+                    app.household.kk_number,
+                    code,
+                    score,
+                    decision.aid_value,
+                    _tiebreak(applicant.nik, seed),
+                ),
             )
         )
     approved_counts = Counter(r.regency for r in rows)
@@ -436,27 +437,30 @@ def allocate_decided(
         for code, count in allocation.ranked.items()
     }
     cutoffs = allocation.cutoffs
-    entries = []
-    for p in allocation.placements:
-        row = p.row
-        entries.append(
-            Entry(
+    # Built with tuple.__new__: the named tuple's own __new__ is Python code, and this loop
+    # runs once per approved application.
+    entries = [
+        new(
+            Entry,
+            (
                 row.application_id,
                 row.kk,
                 row.regency,
-                p.status,
-                Outcome.APPROVED,
+                status,
+                approved,
                 row.aid_value,
-                p.rank,
+                rank,
                 row.score,
                 cutoffs.get(row.regency),
-                p.position,
-                p.reason,
-                p.other,
+                position,
+                reason,
+                other,
                 need[row.application_id],
                 contexts[row.regency],
-            )
+            ),
         )
+        for row, status, rank, reason, other, position in allocation.placements
+    ]
     rest = sorted(
         ((a, d) for a, d in decided if d.outcome is not Outcome.APPROVED),
         key=lambda pair: pair[0].id,
