@@ -487,6 +487,7 @@ def test_the_python_api_allocates_and_updates() -> None:
     result = allocate(book, apps, on=ON, round=r)
     assert [e.status for e in result.entries] == [Status.SELECTED] * 4
     assert result.summary()[8].selected == 4  # Samarinda
+    assert book.allocate(apps, on=ON, round=r).entries == result.entries
     again = update(book, apps, result, on=ON, round=r, withdrawn=["KT-2025-0001"])
     assert [c.application_id for c in again.changes] == ["KT-2025-0001"]
     assert again.changes[0].kind == "left"
