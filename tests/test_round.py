@@ -502,6 +502,9 @@ def test_an_unreadable_previous_allocation_is_a_clear_error(
     code, _, err = run(capsys, "allocate", str(path), "--on", "2025-06-01", "--update", str(prev))
     assert code == 6
     assert "prev.jsonl:1" in err
+    code, _, err = run(capsys, "allocate", str(path), "--on", "2025-06-01", "--withdraw", "KT-X")
+    assert code == 0
+    assert "--withdraw KT-X: tidak ada aplikasi dengan nomor ini" in err
     assert "Traceback" not in err
 
 

@@ -15,6 +15,7 @@ from bansos_rules._io import UnreadableInput, read_records
 from bansos_rules._messages import Lang
 from bansos_rules.round._report import to_audit_jsonl, to_html, to_jsonl, to_markdown, to_text
 from bansos_rules.round._run import PreviousEntry, RoundResult, Source, allocate, update
+from bansos_rules.round._texts import say
 
 __all__ = ["add_parser", "run"]
 
@@ -157,6 +158,10 @@ def run(book: Any, args: argparse.Namespace) -> int:
             print(f"{bad.where}: {problem(lang)}", file=sys.stderr)
     for message in unreadable:
         print(f"error: {message}", file=sys.stderr)
+    known = {e.application_id for e in result.entries}
+    for app_id in withdrawn:
+        if app_id not in known:
+            print(say("unknown-withdrawn", lang, id=app_id), file=sys.stderr)
     if args.fmt == "jsonl":
         out = to_jsonl(result)
     elif args.fmt == "markdown":

@@ -46,6 +46,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "tidak ikut pemeringkatan: keputusan {outcome}",
         "not ranked: the decision is {outcome}",
     ),
+    "unknown-withdrawn": (
+        "peringatan: --withdraw {id}: tidak ada aplikasi dengan nomor ini dalam putaran",
+        "warning: --withdraw {id}: no application of the round has this id",
+    ),
     "withdrawn": ("mengundurkan diri atau gagal verifikasi", "withdrawn or failed verification"),
     "score": ("skor kebutuhan {score}", "need score {score}"),
     # audit trail
