@@ -318,6 +318,8 @@ def test_allocate_jsonl_has_every_application_with_ranks_and_reasons(
     assert by_id["KT-2025-0008"]["status"] == "not_approved"
     assert by_id["KT-2025-0008"]["outcome"] == "rejected"
     assert sum(n["points"] for n in third["need"]) == third["score"]
+    rendered = [json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in lines]
+    assert out == "".join(r + "\n" for r in rendered)
 
 
 def test_allocate_gives_the_same_bytes_in_any_order(

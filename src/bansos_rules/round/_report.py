@@ -58,10 +58,7 @@ def _rp(value: int) -> str:
 def to_jsonl(result: RoundResult) -> str:
     """One line per application: regencies in the round's order of codes, by rank, then the
     applications not approved by id. Byte-identical for the same inputs in any order."""
-    return "".join(
-        json.dumps(e.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
-        for e in result.entries
-    )
+    return "".join(e.to_json() + "\n" for e in result.entries)
 
 
 def to_audit_jsonl(changes: Iterable[Change]) -> str:

@@ -10,6 +10,7 @@ withdrawals and corrected applications and lists every change against the previo
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ __all__ = [
 ]
 
 Source = Application | Mapping[str, Any]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 """An application, or a mapping to validate (parsed JSON)."""
 
 
@@ -55,6 +62,15 @@ class NeedPoints:
     value: int
     points: int
     reason: Text
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "term": self.term,
+            "value": self.value,
+            "points": self.points,
+            "reason": {"id": self.reason.id, "en": self.reason.en},
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +84,15 @@ class Context:
     budget: int | None
     memo: dict[tuple[int, int], NeedPoints] = field(default_factory=dict, compare=False)
     """Each term's explanation per value, rendered once for the whole regency."""
+    memo_json: dict[tuple[int, int], str] = field(default_factory=dict, compare=False)
+    """The same as JSON, as ``allocate --format jsonl`` writes it."""
+
+    def points_json(self, index: int, value: int) -> str:
+        """:meth:`points` as a compact JSON object (rendered once per term and value)."""
+        found = self.memo_json.get((index, value))
+        if found is None:
+            found = self.memo_json[index, value] = _dumps(self.points(index, value).to_dict())
+        return found
 
     def points(self, index: int, value: int) -> NeedPoints:
         """Term ``index`` with ``value``: its points and reason (shared, immutable)."""
@@ -143,6 +168,7 @@ class Entry(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (one line of ``allocate --format jsonl``)."""
+        reason = self.reason
         return {
             "application_id": self.application_id,
             "kk_number": self.kk,
@@ -157,17 +183,22 @@ class Entry(NamedTuple):
             "cutoff_score": self.cutoff_score,
             "gap": self.gap,
             "aid_value": self.aid_value,
-            "reason": {"id": self.reason.id, "en": self.reason.en},
-            "need": [
-                {
-                    "term": n.term,
-                    "value": n.value,
-                    "points": n.points,
-                    "reason": {"id": n.reason.id, "en": n.reason.en},
-                }
-                for n in self.need
-            ],
+            "reason": {"id": reason.id, "en": reason.en},
+            "need": [n.to_dict() for n in self.need],
         }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as compact JSON (one line of ``allocate --format jsonl``), the need
+        terms spliced in from JSON rendered once per term and value."""
+        head = self.to_dict()
+        del head["need"]
+        ctx = self.context
+        need = (
+            ",".join(ctx.points_json(i, v) for i, v in enumerate(self.need_values))
+            if ctx is not None
+            else ""
+        )
+        return f'{_dumps(head)[:-1]},"need":[{need}]}}'
 
 
 @dataclass(frozen=True, slots=True)
