@@ -614,3 +614,16 @@ def test_slots_shared_by_largest_remainder_follow_the_approved_counts(tmp_path: 
     with pytest.raises(RulesetError) as caught:
         parse_round(poor, "round.yaml", registry())
     assert {d.code for d in caught.value.diagnostics} == {"round-figure-missing"}
+
+
+def test_the_html_page_lists_the_selection_and_the_head_of_each_waitlist(tmp_path: Path) -> None:
+    from bansos_rules.round import to_html
+    from bansos_rules.round._report import WAITLIST_SHOWN
+
+    text = ROUND.read_text(encoding="utf-8").replace("        value: 150\n", "        value: 1\n")
+    r = parse_round(text, "round.yaml", registry())
+    apps = [app(i, income=500_000 + 1000 * i) for i in range(WAITLIST_SHOWN + 5)]
+    page = to_html(builtin_book().allocate(apps, on=ON, round=r), "en")
+    assert page.count("<td>selected</td>") == 1
+    assert page.count("<td>waitlisted</td>") == WAITLIST_SHOWN
+    assert "<script" not in page

@@ -165,6 +165,9 @@ def to_markdown(result: RoundResult, lang: Lang = "id") -> str:
 # --------------------------------------------------------------------------------------------
 # HTML with inline SVG charts (no script, no external resource)
 
+WAITLIST_SHOWN = 20
+"""How many of each regency's waitlist the HTML page lists (the JSON Lines output has all)."""
+
 _COLOURS = {"slots": "#9aa5b1", "approved": "#3d7ea6", "selected": "#2e9d5b"}
 
 
@@ -283,7 +286,10 @@ def to_html(result: RoundResult, lang: Lang = "id") -> str:
         "</tr></thead><tbody>",
     ]
     for en in result.entries:
-        if en.status in (Status.SELECTED, Status.WAITLISTED):
+        shown = en.status is Status.SELECTED or (
+            en.status is Status.WAITLISTED and (en.position or 0) <= WAITLIST_SHOWN
+        )
+        if shown:
             out.append(
                 "<tr>"
                 + "".join(
