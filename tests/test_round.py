@@ -627,3 +627,29 @@ def test_the_html_page_lists_the_selection_and_the_head_of_each_waitlist(tmp_pat
     assert page.count("<td>selected</td>") == 1
     assert page.count("<td>waitlisted</td>") == WAITLIST_SHOWN
     assert "<script" not in page
+
+
+def test_the_round_files_worked_examples_give_their_need_scores(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    r = load_round(ROUND, registry())
+    results = r.run_examples()
+    assert len(results) == 3
+    assert all(not wrong for _, wrong in results), results
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        ROUND.read_text(encoding="utf-8").replace("      score: 176\n", "      score: 177\n"),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "check-round", str(wrong), "--examples", "5", "--lang", "en")
+    assert code == 8
+    assert "score: expected 177, got 176" in out
+    typo = ROUND.read_text(encoding="utf-8").replace(
+        "        need.poverty_gap: 41\n", "        need.poverty_gapp: 41\n"
+    )
+    with pytest.raises(RulesetError) as caught:
+        parse_round(typo, "round.yaml", registry())
+    (d,) = caught.value.diagnostics
+    assert d.code == "example-invalid"
+    assert d.line is not None
+    assert "need.poverty_gap" in d.message("en")

@@ -196,13 +196,19 @@ def add_check_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.Argu
 
 
 def run_check(book: Any, args: argparse.Namespace) -> int:
-    """Run ``check-round``; return 0, or 8 when a property does not hold."""
+    """Run ``check-round``; return 0, or 8 when a worked example or a property fails."""
     from bansos_rules.round._invariants import check_round
     from bansos_rules.round._loader import load_round
 
     lang: Lang = args.lang
     round_ = load_round(args.file, book.registry)
     failed = 0
+    for example, wrong in round_.run_examples():
+        mark = "ok" if not wrong else ("GAGAL" if lang == "id" else "FAILED")
+        print(f"{mark:7}{round_.file}:{example.line}  {example.name}")
+        for problem in wrong:
+            print(f"        {problem}")
+        failed += bool(wrong)
     for result in check_round(round_, max_examples=max(1, args.examples)):
         title = result.invariant.title.id if lang == "id" else result.invariant.title.en
         mark = "ok" if result.ok else ("GAGAL" if lang == "id" else "FAILED")
@@ -214,6 +220,6 @@ def run_check(book: Any, args: argparse.Namespace) -> int:
             print(f"        slots {s.slots}, budget {s.budget}, rows:")
             for row in s.rows:
                 print(f"          {tuple(row)}")
-    ok = len(round_.invariants) - failed
+    ok = len(round_.examples) + len(round_.invariants) - failed
     print(f"{round_.file}: {ok} ok, {failed} {'gagal' if lang == 'id' else 'failed'}")
     return 8 if failed else 0

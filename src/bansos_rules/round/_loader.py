@@ -8,6 +8,7 @@ checker. Every problem is a :class:`~bansos_rules._errors.Diagnostic`; loading r
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +19,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from bansos_rules._errors import Diagnostic, RulesetError, path_of
+from bansos_rules._models import Application
 from bansos_rules._registry import Registry
 from bansos_rules.engines._python import Emitter
-from bansos_rules.round._schema import RegencySpec, RoundFile, RoundInvariant, SlotsSpec
+from bansos_rules.round._schema import (
+    RegencySpec,
+    RoundExpectation,
+    RoundFile,
+    RoundInvariant,
+    SlotsSpec,
+)
 from bansos_rules.ruleset import loader as _rl
 from bansos_rules.ruleset import schema as rs_schema
 from bansos_rules.ruleset._yaml import Located, load_yaml
@@ -71,6 +79,17 @@ class NeedTermIR:
 
 
 @dataclass(frozen=True)
+class RoundExampleIR:
+    """A checked worked example of a round file."""
+
+    name: str
+    on: date
+    application: Application
+    expect: RoundExpectation
+    line: int | None
+
+
+@dataclass(frozen=True)
 class Round:
     """A checked round ruleset: who may be selected, how many per regency, how need is scored."""
 
@@ -93,6 +112,32 @@ class Round:
     value (true/false as 1/0)."""
     param_names: tuple[str, ...]
     """The parameters ``scorer`` reads, in the order of ``param_values``."""
+    examples: tuple[RoundExampleIR, ...] = ()
+
+    def need_of(self, application: Application, on: date) -> tuple[int, tuple[int, ...]]:
+        """The need score of ``application`` on ``on`` and each term's value.
+
+        :raises RulesetError: when a parameter the terms read has no value in force.
+        """
+        code = application.applicant.regency
+        regency = self.regency(code) or Regency(code, code, 0, 0, 0, "")
+        return self.scorer(application, on, regency, [self.param(n, on) for n in self.param_names])
+
+    def run_examples(self) -> list[tuple[RoundExampleIR, list[str]]]:
+        """Each worked example with what does not match (empty when it passes), in English."""
+        found = []
+        ids = [t.id for t in self.need]
+        for ex in self.examples:
+            score, values = self.need_of(ex.application, ex.on)
+            wrong = []
+            if ex.expect.score is not None and ex.expect.score != score:
+                wrong.append(f"score: expected {ex.expect.score}, got {score}")
+            for term, value in ex.expect.terms.items():
+                got = values[ids.index(term)]
+                if got != value:
+                    wrong.append(f"{term}: expected {value}, got {got}")
+            found.append((ex, wrong))
+        return found
 
     def regency(self, code: str) -> Regency | None:
         """The regency with Kemendagri code ``code``, if it takes part."""
@@ -237,6 +282,7 @@ class _RoundChecker:
                     pos.line if pos else None,
                 )
             )
+        examples = self._examples({t.id for t in spec.need})
         if self.problems:
             raise RulesetError(self.problems)
         scorer, names = _compile(spec.round, terms, self.registry)
@@ -257,7 +303,63 @@ class _RoundChecker:
             invariants=tuple(spec.invariants),
             scorer=scorer,
             param_names=names,
+            examples=examples,
         )
+
+    def _examples(self, term_ids: set[str]) -> tuple[RoundExampleIR, ...]:
+        found: list[RoundExampleIR] = []
+        for i, ex in enumerate(self.spec.examples):
+            base = ("examples", i)
+            if isinstance(ex.given, str):
+                source = self.spec.applications.get(ex.given)
+                if source is None:
+                    self.diag(
+                        "example-base-unknown",
+                        (*base, "given"),
+                        example=ex.name,
+                        name=ex.given,
+                        suggestion=suggest(ex.given, self.spec.applications),
+                    )
+                    continue
+            else:
+                source = ex.given
+            data = copy.deepcopy(source)
+            problem = None
+            for dotted, value in ex.set.items():
+                problem = _rl._set_path(data, dotted, value)
+                if problem:
+                    key = (*base, "set", dotted)
+                    self.diag("example-invalid", key, key=True, example=ex.name, detail=problem)
+                    break
+            if problem:
+                continue
+            for term in ex.expect.terms:
+                if term not in term_ids:
+                    self.diag(
+                        "example-invalid",
+                        (*base, "expect", "terms", term),
+                        key=True,
+                        example=ex.name,
+                        detail=f"no need term {term!r}{_hint(term, term_ids)}",
+                    )
+            try:
+                app = Application.model_validate(data)
+            except ValidationError as exc:
+                origin = (
+                    ("applications", ex.given) if isinstance(ex.given, str) else (*base, "given")
+                )
+                for e in exc.errors():
+                    dotted = ".".join(str(p) for p in e["loc"])
+                    self.diag(
+                        "example-invalid",
+                        (*origin, *tuple(e["loc"])),
+                        example=ex.name,
+                        detail=f"{dotted}: {e['msg']}",
+                    )
+                continue
+            pos = self.located.where(base)
+            found.append(RoundExampleIR(ex.name, ex.on, app, ex.expect, pos.line if pos else None))
+        return tuple(found)
 
     def _regencies(self) -> tuple[Regency, ...]:
         found: list[Regency] = []
@@ -332,6 +434,11 @@ def _regency(r: RegencySpec) -> Regency:
     return Regency(
         r.code, r.name, r.poverty_rate_bp or 0, r.poor_population or 0, r.slots, r.reference
     )
+
+
+def _hint(name: str, candidates: set[str]) -> str:
+    close = suggest(name, candidates)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 class _NeedEmitter(Emitter):

@@ -7,6 +7,7 @@ texts in ``id``/``en``, parameters keyed by effective date with references
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
@@ -18,6 +19,8 @@ __all__ = [
     "PROPERTIES",
     "NeedTerm",
     "RegencySpec",
+    "RoundExample",
+    "RoundExpectation",
     "RoundFile",
     "RoundInvariant",
     "SlotsSpec",
@@ -100,6 +103,29 @@ class RoundInvariant(FileModel):
     reference: str | None = Field(default=None, min_length=1)
 
 
+class RoundExpectation(FileModel):
+    """What an example's need score must be."""
+
+    score: int | None = Field(default=None, description="The need score.")
+    terms: dict[RuleId, int] = Field(
+        default_factory=dict, description="Values of need terms (true/false as 1/0), by id."
+    )
+
+
+class RoundExample(FileModel):
+    """A worked example: an application, the date, and the need score it must get."""
+
+    name: str = Field(min_length=1, max_length=200)
+    on: date
+    given: str | dict[str, Any] = Field(
+        description="A full application, or the name of one under `applications`."
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Changes to the application by dotted path."
+    )
+    expect: RoundExpectation
+
+
 class RoundFile(FileModel):
     """A round file."""
 
@@ -117,6 +143,10 @@ class RoundFile(FileModel):
     budget: Slug | None = Field(default=None, description="int parameter: ceiling, rupiah.")
     need: list[NeedTerm] = Field(min_length=1)
     invariants: list[RoundInvariant] = Field(default_factory=list)
+    applications: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Named applications that examples start from."
+    )
+    examples: list[RoundExample] = Field(default_factory=list)
 
 
 def round_json_schema() -> dict[str, Any]:
