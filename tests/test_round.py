@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bansos_rules import RulesetError
@@ -653,3 +653,28 @@ def test_the_round_files_worked_examples_give_their_need_scores(
     assert d.code == "example-invalid"
     assert d.line is not None
     assert "need.poverty_gap" in d.message("en")
+
+
+@settings(max_examples=25)
+@given(
+    incomes=st.lists(st.integers(1, 60).map(lambda k: k * 100_000), min_size=2, max_size=8),
+    pick=st.integers(0, 7),
+    cut=st.integers(1, 20).map(lambda k: k * 100_000),
+)
+def test_a_family_whose_income_falls_never_falls_in_rank(
+    incomes: list[int], pick: int, cut: int
+) -> None:
+    book = builtin_book()
+    r = load_round(ROUND, book.registry)
+    apps = [app(i, income=income) for i, income in enumerate(incomes)]
+    chosen = pick % len(apps)
+    before = book.allocate(apps, on=ON, round=r).by_id()[apps[chosen]["id"]]
+    poorer = list(apps)
+    poorer[chosen] = app(chosen, income=max(0, incomes[chosen] - cut))
+    after = book.allocate(poorer, on=ON, round=r).by_id()[apps[chosen]["id"]]
+    assert after.score is not None
+    assert before.score is not None
+    assert after.score >= before.score
+    assert after.rank is not None
+    assert before.rank is not None
+    assert after.rank <= before.rank
