@@ -678,3 +678,35 @@ def test_a_family_whose_income_falls_never_falls_in_rank(
     assert after.rank is not None
     assert before.rank is not None
     assert after.rank <= before.rank
+
+
+@settings(max_examples=20)
+@given(
+    people=st.lists(
+        st.tuples(st.integers(1, 40), st.integers(0, 5), st.sampled_from(["6472", "6401"])),
+        min_size=1,
+        max_size=10,
+    ),
+    rnd=st.randoms(),
+)
+def test_the_same_applications_in_any_order_give_the_same_bytes(
+    people: list[tuple[int, int, str]], rnd: random.Random
+) -> None:
+    from bansos_rules.round import to_jsonl
+
+    book = builtin_book()
+    text = ROUND.read_text(encoding="utf-8").replace("        value: 150\n", "        value: 2\n")
+    r = parse_round(text, "round.yaml", registry())
+    apps = [
+        app(i, income=k * 100_000, kk=kk, regency=regency)
+        for i, (k, kk, regency) in enumerate(people)
+    ]
+    shuffled = list(apps)
+    rnd.shuffle(shuffled)
+    first = book.allocate(apps, on=ON, round=r)
+    again = book.allocate(shuffled, on=ON, round=r)
+    assert to_jsonl(first) == to_jsonl(again)
+    selected = [e for e in first.entries if e.status is Status.SELECTED]
+    assert len({e.kk for e in selected}) == len(selected)
+    for code in ("6472", "6401"):
+        assert sum(1 for e in selected if e.regency == code) <= 2
