@@ -282,23 +282,29 @@ def test_csv_columns_that_conflict_are_reported() -> None:
         unflatten({"plan": "x", "plan.items.0.name": "A"})
 
 
-def test_a_batch_warns_when_one_family_card_is_approved_twice(
+def test_a_batch_marks_the_second_approval_of_one_family_card(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     first = base_application_data()
     second = base_application_data()
     second["id"] = "KT-2025-EX02"
     path = tmp_path / "same_kk.jsonl"
-    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    # The second application comes first in the file: the mark does not follow input order.
+    path.write_text(json.dumps(second) + "\n" + json.dumps(first) + "\n")
     code, out, err = run(capsys, "evaluate", str(path), "--lang", "en")
     assert code == ExitCode.OK
     assert out.count("APPROVED") == 2
     kk = first["household"]["kk_number"]
-    assert f"warning: family card {kk} is approved more than once in this batch" in err
-    assert "KT-2025-EX01" in err
-    assert "KT-2025-EX02" in err
-    code, _, err = run(capsys, "evaluate", str(path))
-    assert f"peringatan: KK {kk} disetujui lebih dari sekali" in err
+    marked = f"family card {kk} is already approved for application KT-2025-EX01"
+    assert marked in out
+    assert out.index(marked) < out.index("KT-2025-EX01 ")
+    assert f"KT-2025-EX02: {marked}" in err
+    code, out, err = run(capsys, "evaluate", str(path), "--format", "jsonl")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert "batch" not in lines[1]
+    assert lines[0]["batch"]["outcome"] == "rejected"
+    assert lines[0]["batch"]["findings"][0]["other"] == "KT-2025-EX01"
+    assert f"KK {kk} sudah disetujui untuk aplikasi KT-2025-EX01" in err
 
 
 def test_a_record_dated_before_the_rules_is_reported_and_the_batch_goes_on(

@@ -238,11 +238,17 @@ def test_rules_over_lists_and_records_show_what_they_read() -> None:
     decision = builtin_book().evaluate(app, on=ON)
     (failed,) = decision.failed
     assert failed.rule_id == "eligibility.no_recent_business_aid"
-    assert failed.values == {"applicant.prior_aid": app.applicant.prior_aid}
+    assert failed.values == {
+        "applicant.prior_aid": app.applicant.prior_aid,
+        "household.aid_history": (),
+        "applicant.nik": app.applicant.nik,
+    }
     row = json.loads(decision.to_json())["findings"]
     shown = next(f for f in row if f["rule"] == "eligibility.no_recent_business_aid")
     assert shown["values"] == {
-        "applicant.prior_aid": [{"program": "kube", "year": 2023, "recipient_nik": None}]
+        "applicant.prior_aid": [{"program": "kube", "year": 2023, "recipient_nik": None}],
+        "household.aid_history": [],
+        "applicant.nik": app.applicant.nik,
     }
     bank = next(f for f in decision.findings if f.rule_id == "eligibility.bank_account")
     assert set(bank.values) == {"applicant.bank_account"}

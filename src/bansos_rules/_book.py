@@ -38,6 +38,7 @@ from bansos_rules.ruleset.tree import Field
 
 if TYPE_CHECKING:
     from bansos_rules.engines import Engine, EngineFactory
+    from bansos_rules.round import Round, RoundResult
 
 __all__ = ["Layout", "ResolvedParams", "RuleBook"]
 
@@ -350,6 +351,21 @@ class RuleBook:
                 yield exc
                 continue
             yield decide(app, on)
+
+    def allocate(
+        self,
+        applications: Iterable[Application | Mapping[str, Any]],
+        *,
+        on: date,
+        round: Round | None = None,
+        engine: str = "native",
+        withdrawn: Iterable[str] = (),
+    ) -> RoundResult:
+        """Decide every application on ``on``, then allocate the round (the shipped round file
+        when ``round`` is omitted): :func:`bansos_rules.round.allocate` with this book."""
+        from bansos_rules.round import allocate
+
+        return allocate(self, applications, on=on, round=round, engine=engine, withdrawn=withdrawn)
 
 
 def problems_of(exc: ValidationError) -> list[FieldProblem]:

@@ -182,6 +182,31 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "'{field}' harus menghasilkan benar/salah, tetapi ekspresi ini menghasilkan {type_id}",
         "'{field}' must give true or false, but this expression gives {type_en}",
     ),
+    "round-param-unknown": (
+        "'{field}' menyebut parameter '{name}' yang tidak ada",
+        "'{field}' names parameter '{name}', which does not exist",
+    ),
+    "round-param-type": (
+        "parameter '{name}' untuk '{field}' harus bertipe int",
+        "parameter '{name}' for '{field}' must be of type int",
+    ),
+    "round-regency-duplicate": (
+        "kabupaten/kota {regency} ditulis dua kali",
+        "regency/city {regency} is listed twice",
+    ),
+    "round-figure-missing": (
+        "metode '{method}' memerlukan '{figure}' untuk setiap kabupaten/kota; "
+        "{regency} tidak punya",
+        "method '{method}' needs '{figure}' for every regency/city; {regency} has none",
+    ),
+    "round-slots-param": (
+        "metode '{method}' memerlukan '{field}'",
+        "method '{method}' needs '{field}'",
+    ),
+    "round-need-type": (
+        "skor kebutuhan harus bilangan bulat atau benar/salah, bukan {type_id}",
+        "a need score must be a whole number or true/false, not {type_en}",
+    ),
     "expr-literal": (
         "'{value}' bukan nilai yang mungkin untuk {owner}; pilihan: {choices}",
         "'{value}' is not a possible value of {owner}; choices: {choices}",
@@ -202,13 +227,6 @@ _CATALOG: dict[str, tuple[str, str]] = {
     "invariant-param-not-in-force": (
         "invarian '{invariant}': parameter '{name}' tidak mempunyai nilai yang berlaku pada {on}",
         "invariant '{invariant}': parameter '{name}' has no value in force on {on}",
-    ),
-    # batches
-    "batch-same-kk": (
-        "peringatan: KK {kk} disetujui lebih dari sekali dalam batch ini ({ids}); "
-        "hanya satu penerima per KK per putaran",
-        "warning: family card {kk} is approved more than once in this batch ({ids}); "
-        "only one recipient per family card per round",
     ),
     # examples
     "example-invalid": (

@@ -11,6 +11,8 @@
     bansos-rules schema KIND        print the JSON Schema of an application or a ruleset file
     bansos-rules diff OLD [NEW]     compare two versions of the rulesets and their impact
     bansos-rules monitor COMMAND    monitoring after handover: enrol, ingest, status, alerts, report
+    bansos-rules allocate FILE...   decide applications, then allocate the round
+    bansos-rules check-round [FILE] check a round file and its declared properties
 """
 
 from __future__ import annotations
@@ -41,15 +43,15 @@ from bansos_rules._errors import (
     RulesetError,
     path_of,
 )
-from bansos_rules._families import ApprovedFamilies
 from bansos_rules._input_problems import LIMITS
 from bansos_rules._io import DELIMITERS, Record, UnreadableInput, read_records
 from bansos_rules._jsonscan import may_repeat_keys, quick_object
 from bansos_rules._manager import load_plugins
-from bansos_rules._messages import Lang, label, render
+from bansos_rules._messages import Lang, label
 from bansos_rules._models import Application
 from bansos_rules._safe_output import neutralise, safe_streams
 from bansos_rules.explain import RecordError, UnknownDigestError, explain, record_json
+from bansos_rules.round._family import FamilyBatch
 
 __all__ = ["ExitCode", "main"]
 
@@ -191,6 +193,11 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument(
         "--fail-on-flip", action="store_true", help="exit with 9 when a decision changes outcome"
     )
+    df.add_argument(
+        "--allocation",
+        action="store_true",
+        help="also allocate the round on --applications with each side: who enters and leaves",
+    )
 
     pl = sub.add_parser("plugins", help="list plugins")
     pl.add_argument(
@@ -203,7 +210,12 @@ def _parser() -> argparse.ArgumentParser:
     add_monitor_parser(sub)
 
     sc = sub.add_parser("schema", help="print a JSON Schema")
-    sc.add_argument("kind", choices=("application", "ruleset", "monitoring"))
+    sc.add_argument("kind", choices=("application", "ruleset", "monitoring", "round"))
+
+    from bansos_rules.round import _cli as round_cli
+
+    round_cli.add_parser(sub, common, _date)
+    round_cli.add_check_parser(sub, common)
     return parser
 
 
@@ -314,6 +326,12 @@ def _dispatch(args: argparse.Namespace) -> ExitCode:
         return _examples(book, args)
     if args.command == "explain":
         return _explain(book, args)
+    if args.command in ("allocate", "check-round"):
+        from bansos_rules.round import _cli as round_cli
+
+        if args.command == "check-round":
+            return ExitCode(round_cli.run_check(book, args))
+        return ExitCode(round_cli.run(book, args))
     return _evaluate(book, args)
 
 
@@ -325,6 +343,10 @@ def _schema(kind: str) -> ExitCode:
         from bansos_rules.monitoring import monitoring_json_schema
 
         schema = monitoring_json_schema()
+    elif kind == "round":
+        from bansos_rules.round import round_json_schema
+
+        schema = round_json_schema()
     else:
         from bansos_rules.ruleset.schema import ruleset_json_schema
 
@@ -480,11 +502,19 @@ def _diff(args: argparse.Namespace) -> ExitCode:
     from bansos_rules import diff
 
     population: diff.Population | None
+    records: list[Record] = []
+    if args.allocation and not args.applications:
+        print("error: --allocation needs --applications FILE", file=sys.stderr)
+        return ExitCode.USAGE
     if args.applications:
-        population = chain.from_iterable(
+        read: Iterator[Record] = chain.from_iterable(
             read_records(f, args.input_format, shown=path_of(f), **_csv_settings(args))
             for f in args.applications
         )
+        if args.allocation:
+            records = list(read)
+            read = iter(records)
+        population = read
     elif args.generate == 0:
         population = None
     else:
@@ -503,6 +533,24 @@ def _diff(args: argparse.Namespace) -> ExitCode:
     for bad in report.impact.invalid if report.impact else ():
         print(neutralise(f"{bad.where}: {bad.problem(lang)}"), file=sys.stderr)
     text = diff.to_json(report) if args.fmt == "json" else diff.to_markdown(report, lang)
+    if args.allocation:
+        from bansos_rules.round._impact import diff_allocation
+
+        found = diff_allocation(
+            args.old,
+            args.new or diff.default_new(),
+            [(r.where, r.data, r.problem) for r in records],
+            on=args.on or date.today(),
+            block=args.block,
+            only=args.files_only,
+        )
+        if args.fmt == "json":
+            text = json.dumps(
+                {**json.loads(text), "allocation": found.to_dict()}, indent=2, ensure_ascii=False
+            )
+            text += "\n"
+        else:
+            text += "\n" + found.to_markdown(lang)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
@@ -535,9 +583,9 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
     out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     engine = book.engine(args.engine)
     counts: Counter[str] = Counter()
-    # One recipient per family card per round: rules see one application at a time, so
-    # two approvals for the same KK within this batch are pointed out here.
-    families = ApprovedFamilies()
+    # One recipient per family card per round: rules see one application at a time, so every
+    # approval of a KK after its first (by date, then id: whatever the input order) is marked.
+    families = FamilyBatch(out, args.fmt, lang)
     try:
         for record in _records(args, counts, raw=True):
             counts["records"] += 1
@@ -563,11 +611,10 @@ def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
                 )
                 continue
             counts[decision.outcome.value] += 1
-            if decision.outcome is Outcome.APPROVED:
-                families.add(app.household.kk_number, app.id)
-            _write(out, decision, args, lang, app.applicant.name)
-        for kk, ids in families.repeated():
-            _error(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)))
+            families.write(decision, app.household.kk_number, _render(decision, args, lang, app))
+        for found in families.finish():
+            counts["same_kk"] += 1
+            _error(f"{found.application_id}: {found.message(lang)}")
     finally:
         families.close()
         if args.output:
@@ -612,6 +659,14 @@ def _application(
         for p in exc.problems:
             _error(f"{record.where}: {p.path}: {p.text(lang)}")
         return None
+
+
+def _render(decision: Decision, args: argparse.Namespace, lang: Lang, app: Application) -> str:
+    if args.fmt == "jsonl":
+        return decision.to_json() + "\n"
+    if args.fmt == "records":
+        return record_json(decision) + "\n"
+    return explain(decision, lang=lang, name=app.applicant.name, verbose=args.verbose) + "\n\n"
 
 
 def _write(
