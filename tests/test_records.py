@@ -371,3 +371,20 @@ def test_an_engine_can_build_decisions_from_another_decision() -> None:
     assert copied.engine == "copy"
     assert copied.manifest is d.manifest
     assert copied.findings == d.findings
+
+
+def test_a_second_book_with_the_same_rules_going_away_leaves_the_first_explainable() -> None:
+    """Two books loaded from the same files share a digest; when one is garbage-collected, the
+    decisions of the other still unpickle and explain themselves."""
+    import gc
+
+    from bansos_rules import load_rules
+
+    first = load_rules()
+    decision = first.evaluate(base_application(), on=ON)
+    second = load_rules()
+    assert second.digest == first.digest
+    del second
+    gc.collect()
+    again = pickle.loads(pickle.dumps(decision))
+    assert explain(again, lang="en") == explain(decision, lang="en")

@@ -543,7 +543,7 @@ class _Unresolved(_ByDigest):
         self.digest = digest
 
     def resolve(self) -> Manifest:
-        found = _REGISTRY.get(self.digest)
+        found = _lookup(self.digest)
         if found is None:
             raise UnknownDigestError(self.digest)
         return found
@@ -555,13 +555,27 @@ class _Unresolved(_ByDigest):
         return f"Manifest({self.digest!r}, unresolved)"
 
 
-_REGISTRY: weakref.WeakValueDictionary[str, Manifest] = weakref.WeakValueDictionary()
+_REGISTRY: dict[str, list[weakref.ref[Manifest]]] = {}
+"""Every live manifest by digest. Several books can be loaded from the same files (one digest);
+any of them explains a decision, so one going away must not hide the others."""
 _REGISTRY_LOCK = threading.Lock()
 
 
 def _register(manifest: Manifest) -> None:
     with _REGISTRY_LOCK:
-        _REGISTRY[manifest.digest] = manifest
+        alive = [ref for ref in _REGISTRY.get(manifest.digest, ()) if ref() is not None]
+        alive.append(weakref.ref(manifest))
+        _REGISTRY[manifest.digest] = alive
+
+
+def _lookup(digest: str) -> Manifest | None:
+    with _REGISTRY_LOCK:
+        for ref in _REGISTRY.get(digest, ()):
+            found = ref()
+            if found is not None:
+                return found
+        _REGISTRY.pop(digest, None)
+    return None
 
 
 def manifest_for_digest(digest: str, strict: bool = True) -> Manifest | _Unresolved:
@@ -571,7 +585,7 @@ def manifest_for_digest(digest: str, strict: bool = True) -> Manifest | _Unresol
         placeholder that looks the digest up again when the decision is explained (so decisions
         can be unpickled first and their rulesets loaded after).
     """
-    found = _REGISTRY.get(digest)
+    found = _lookup(digest)
     if found is not None:
         return found
     if strict:
