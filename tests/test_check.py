@@ -627,3 +627,41 @@ def test_an_engine_that_disagrees_on_one_rule_is_reported_at_that_rule(tmp_path:
     )
     assert finding.line == line
     assert f"eligibility.yaml:{line}:" in finding.location
+
+
+def test_check_runs_the_round_files_examples_and_properties(tmp_path: Path) -> None:
+    """`check rulesets/` also checks `rulesets/rounds/*.yaml`: a wrong expected need score in a
+    round's worked example fails at that example's line; a broken round file fails validation."""
+    real = Path(__file__).parent.parent / "rulesets"
+    copy = tmp_path / "rulesets"
+    shutil.copytree(real, copy)
+    round_file = copy / "rounds" / "allocation.yaml"
+    text = round_file.read_text(encoding="utf-8")
+    assert "      score: 105\n" in text
+    round_file.write_text(
+        text.replace("      score: 105\n", "      score: 104\n"), encoding="utf-8"
+    )
+    report = run_check([copy], plugin_rulesets=False, generated=20, skip=["lint"])
+    failed = [c for c in report.section("examples").cases if c.status == "failed"]
+    assert [c.group for c in failed] == ["round.kaltim_2025"]
+    (finding,) = failed[0].findings
+    assert finding.file is not None
+    assert finding.file.endswith("allocation.yaml")
+    line = (
+        text.split("\n").index(
+            "  - name: Siti, desil 2, dua orang di KK, satu anak bersekolah, di Samarinda"
+        )
+        + 1
+    )
+    assert finding.line == line
+    assert any("score: expected 104, got 105" in d for d in finding.details)
+    properties = [c for c in report.section("invariants").cases if c.group == "kaltim_2025"]
+    assert len(properties) == 7
+    assert all(c.status == "passed" for c in properties)
+
+    round_file.write_text(text.replace("seed: ", "seed: !!str ", 1), encoding="utf-8")
+    report = run_check([copy], plugin_rulesets=False, generated=0, skip=["lint"])
+    (case,) = [c for c in report.section("validation").cases if c.status == "failed"]
+    (problem,) = case.findings
+    assert problem.code == "yaml-unsupported"
+    assert report.status == "failed"

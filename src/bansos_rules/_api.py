@@ -15,7 +15,7 @@ from bansos_rules._errors import Diagnostic, RulesetError, UsageError, path_of
 from bansos_rules._manager import Plugins, load_plugins
 from bansos_rules._models import Application
 from bansos_rules._registry import Registry
-from bansos_rules.ruleset._yaml import MAX_FILE_BYTES, decode_ruleset
+from bansos_rules.ruleset._yaml import read_ruleset_file
 from bansos_rules.ruleset.ir import Ruleset
 from bansos_rules.ruleset.loader import load_ruleset
 
@@ -88,15 +88,9 @@ def _load_into(
 ) -> None:
     shown = path_of(path) if isinstance(path, Path) else path_of(str(path))
     try:
-        with path.open("rb") as stream:
-            # One byte past the limit is enough to know the file is too large.
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        problems.append(Diagnostic("yaml-syntax", {"detail": f"cannot read: {exc}"}, file=shown))
-        return
-    text, unreadable = decode_ruleset(data, shown)
-    if text is None:
-        problems.extend(unreadable)
+        text = read_ruleset_file(path, shown)
+    except RulesetError as exc:
+        problems.extend(exc.diagnostics)
         return
     try:
         ruleset = load_ruleset(text, shown, registry, plugin=plugin)

@@ -411,6 +411,10 @@ _CHECK: dict[str, tuple[str, str]] = {
         "contoh '{name}' tidak memberi keputusan yang diharapkan (mesin {engine})",
         "example '{name}' does not give the decision it expects (engine {engine})",
     ),
+    "round-property-broken": (
+        "sifat putaran '{property}' dilanggar pada putaran buatan (lihat contoh terkecil)",
+        "the round property '{property}' is broken on a generated round (see the smallest case)",
+    ),
     "check-example-raised": (
         "contoh '{name}' tidak dapat diputuskan (mesin {engine}): {detail}",
         "example '{name}' could not be decided (engine {engine}): {detail}",
@@ -566,6 +570,15 @@ def field_message_id(kind: str, ctx: dict[str, Any] | None) -> str | None:
         return None
 
 
+class _Args(dict[str, Any]):
+    """Message arguments: a missing ``x_id`` (the Indonesian form of ``x``) falls back to ``x``."""
+
+    def __missing__(self, key: str) -> Any:
+        if key.endswith("_id") and key[:-3] in self:
+            return self[key[:-3]]
+        raise KeyError(key)
+
+
 def render(code: str, lang: Lang = "en", /, **args: Any) -> str:
     """The message ``code`` in ``lang``, filled with ``args``.
 
@@ -576,7 +589,7 @@ def render(code: str, lang: Lang = "en", /, **args: Any) -> str:
         return code + (
             ": " + ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) if args else ""
         )
-    text = templates[0 if lang == "id" else 1].format(**args)
+    text = templates[0 if lang == "id" else 1].format_map(_Args(args))
     suggestion = args.get("suggestion")
     if suggestion:
         text += " (" + _HINT[0 if lang == "id" else 1].format(suggestion) + ")"

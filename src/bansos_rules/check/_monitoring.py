@@ -74,6 +74,7 @@ def with_monitoring(
                     d.line,
                     d.column,
                     d.rule,
+                    details=d.excerpt(),
                 )
                 for d in exc.diagnostics
             )

@@ -30,6 +30,7 @@ from bansos_rules.check._model import (
     bilingual,
 )
 from bansos_rules.check._monitoring import monitoring_files, with_monitoring
+from bansos_rules.check._round import round_files, with_rounds
 
 _STEPS: tuple[tuple[Kind, Callable[[Context], CheckSection]], ...] = (
     ("examples", examples),
@@ -101,6 +102,9 @@ def run_check(
     )
     ctx = Context(book, generated, on or _default_on(), min_coverage, skipped)
     sections = [validation, *_steps(ctx)]
+    rounds = round_files(files, shipped=plugin_rulesets)
+    if rounds:  # round files: validation, worked examples, declared properties
+        sections = with_rounds(sections, rounds, book.registry, generated=generated, skip=skipped)
     monitoring = monitoring_files(files, shipped=plugin_rulesets)
     if monitoring:  # monitoring rulesets: validation, examples, invariants, engines, coverage
         sections, ctx.coverage = with_monitoring(

@@ -33,7 +33,7 @@ from pydantic import Field, StringConstraints, ValidationError
 from bansos_rules._errors import Diagnostic, RulesetError
 from bansos_rules._types import Slug
 from bansos_rules.monitoring import _messages  # noqa: F401  (registers the message codes)
-from bansos_rules.ruleset._yaml import Located, load_yaml
+from bansos_rules.ruleset._yaml import Located, lines_shown, load_yaml, read_ruleset_file
 from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr, suggest
 from bansos_rules.ruleset.ir import Parameter, Period
 from bansos_rules.ruleset.loader import _in_scalar, _locator, _pydantic_diagnostics
@@ -382,29 +382,28 @@ def load_monitoring_ruleset(path: Path | str | None = None) -> MonitoringRuleset
     :raises RulesetError: listing every problem, each with ``file:line:column``.
     """
     p = shipped_monitoring_file() if path is None else Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(
-            [Diagnostic("field-invalid", {"field": "(file)", "detail": str(exc)}, str(p))]
-        ) from None
-    return load_monitoring_text(text, str(p))
+    return load_monitoring_text(read_ruleset_file(p, str(p)), str(p))
 
 
 def load_monitoring_text(text: str, file: str) -> MonitoringRuleset:
     """Load and check a monitoring ruleset from its text."""
-    located, problems = load_yaml(text, file)
-    if located is None:
-        raise RulesetError(problems)
-    if not isinstance(located.data, dict):
-        raise RulesetError(
-            [located.diagnostic("field-invalid", (), field="(file)", detail="must be a mapping")]
-        )
-    try:
-        spec = MonitoringFile.model_validate(located.data)
-    except ValidationError as exc:
-        raise RulesetError(_pydantic_diagnostics(located, exc)) from None
-    return _Checker(located, spec, text).ruleset()
+    with lines_shown(text):
+        located, problems = load_yaml(text, file)
+        if located is None:
+            raise RulesetError(problems)
+        if not isinstance(located.data, dict):
+            raise RulesetError(
+                [
+                    located.diagnostic(
+                        "field-invalid", (), field="(file)", detail="must be a mapping"
+                    )
+                ]
+            )
+        try:
+            spec = MonitoringFile.model_validate(located.data)
+        except ValidationError as exc:
+            raise RulesetError(_pydantic_diagnostics(located, exc)) from None
+        return _Checker(located, spec, text).ruleset()
 
 
 class _Checker:

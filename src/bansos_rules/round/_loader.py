@@ -31,7 +31,7 @@ from bansos_rules.round._schema import (
 )
 from bansos_rules.ruleset import loader as _rl
 from bansos_rules.ruleset import schema as rs_schema
-from bansos_rules.ruleset._yaml import Located, load_yaml
+from bansos_rules.ruleset._yaml import Located, lines_shown, load_yaml, read_ruleset_file
 from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr, suggest
 from bansos_rules.ruleset.ir import Parameter
 from bansos_rules.ruleset.tree import Expr, Field, Root
@@ -181,12 +181,7 @@ def round_source(path: str | Path | Traversable | None) -> tuple[str, str]:
     if isinstance(source, str):
         source = Path(source)
     shown = path_of(source) if isinstance(source, Path) else path_of(str(source))
-    try:
-        return source.read_text(encoding="utf-8"), shown
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(
-            [Diagnostic("yaml-syntax", {"detail": f"cannot read: {exc}"}, file=shown)]
-        ) from None
+    return read_ruleset_file(source, shown), shown
 
 
 def load_round(
@@ -208,18 +203,23 @@ def load_round(
 
 def parse_round(text: str, file: str, registry: Registry) -> Round:
     """Check the round file ``text`` (shown as ``file``)."""
-    located, problems = load_yaml(text, file)
-    if located is None:
-        raise RulesetError(problems)
-    if not isinstance(located.data, dict):
-        raise RulesetError(
-            [located.diagnostic("field-invalid", (), field="(file)", detail="must be a mapping")]
-        )
-    try:
-        spec = RoundFile.model_validate(located.data)
-    except ValidationError as exc:
-        raise RulesetError(_rl._pydantic_diagnostics(located, exc)) from None
-    return _RoundChecker(located, spec, text, registry).round()
+    with lines_shown(text):
+        located, problems = load_yaml(text, file)
+        if located is None:
+            raise RulesetError(problems)
+        if not isinstance(located.data, dict):
+            raise RulesetError(
+                [
+                    located.diagnostic(
+                        "field-invalid", (), field="(file)", detail="must be a mapping"
+                    )
+                ]
+            )
+        try:
+            spec = RoundFile.model_validate(located.data)
+        except ValidationError as exc:
+            raise RulesetError(_rl._pydantic_diagnostics(located, exc)) from None
+        return _RoundChecker(located, spec, text, registry).round()
 
 
 class _RoundChecker:

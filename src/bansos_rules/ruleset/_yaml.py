@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bansos_rules._errors import Diagnostic
+from bansos_rules._errors import Diagnostic, RulesetError
 
-__all__ = ["MAX_FILE_BYTES", "Located", "Position", "decode_ruleset", "load_yaml"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Located",
+    "Position",
+    "decode_ruleset",
+    "lines_shown",
+    "load_yaml",
+    "read_ruleset_file",
+]
 
 Path = tuple[str | int, ...]
 
@@ -209,6 +219,35 @@ def decode_ruleset(data: bytes, file: str) -> tuple[str | None, list[Diagnostic]
         return None, [
             Diagnostic("file-not-utf8", {"byte": byte}, file=file, line=line, column=column)
         ]
+
+
+def read_ruleset_file(path: Any, shown: str) -> str:
+    """The text of the ruleset file at ``path`` (a path or an importlib resource).
+
+    :raises RulesetError: when it cannot be read, is over :data:`MAX_FILE_BYTES` or is not UTF-8,
+        at the line where that is found.
+    """
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)  # one byte past the limit says it is too large
+    except OSError as exc:
+        raise RulesetError(
+            [Diagnostic("yaml-syntax", {"detail": f"cannot read: {exc}"}, file=shown)]
+        ) from None
+    text, problems = decode_ruleset(data, shown)
+    if text is None:
+        raise RulesetError(problems)
+    return text
+
+
+@contextmanager
+def lines_shown(text: str) -> Iterator[None]:
+    """Attach to every diagnostic raised inside the block the line of ``text`` it is on."""
+    try:
+        yield
+    except RulesetError as exc:
+        lines = text.split("\n")
+        raise RulesetError([d.with_source(lines) for d in exc.diagnostics]) from None
 
 
 def _scan(text: str, file: str) -> Diagnostic | None:

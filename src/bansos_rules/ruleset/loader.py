@@ -23,7 +23,7 @@ from bansos_rules._messages import field_message_id, render
 from bansos_rules._models import Application
 from bansos_rules._registry import Registry
 from bansos_rules.ruleset import schema
-from bansos_rules.ruleset._yaml import Located, Position, load_yaml
+from bansos_rules.ruleset._yaml import Located, Position, lines_shown, load_yaml
 from bansos_rules.ruleset.expr import ExprError, Locate, Scope, compile_expr, suggest
 from bansos_rules.ruleset.ir import (
     ANY_TYPE,
@@ -102,15 +102,12 @@ def load_ruleset(text: str, file: str, registry: Registry, *, plugin: str = "<di
     :param plugin: the plugin the file comes from.
     :raises RulesetError: listing every problem found.
     """
-    try:
+    with lines_shown(text):
         located, problems = load_yaml(text, file)
         if located is None:
             raise RulesetError(problems)
         spec = _validate(located)
         return _Checker(located, spec, text, registry, plugin).ruleset()
-    except RulesetError as exc:
-        lines = text.split("\n")
-        raise RulesetError([d.with_source(lines) for d in exc.diagnostics]) from None
 
 
 def _validate(located: Located) -> schema.RulesetFile:
