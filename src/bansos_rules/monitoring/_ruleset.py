@@ -19,7 +19,6 @@ The file is told apart from an application ruleset by its top-level key ``monito
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -36,7 +35,13 @@ from bansos_rules.monitoring import _messages  # noqa: F401  (registers the mess
 from bansos_rules.ruleset._yaml import Located, lines_shown, load_yaml, read_ruleset_file
 from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr, suggest
 from bansos_rules.ruleset.ir import Parameter, Period
-from bansos_rules.ruleset.loader import _in_scalar, _locator, _pydantic_diagnostics
+from bansos_rules.ruleset.loader import (
+    ByKeys,
+    _in_scalar,
+    _locator,
+    check_parameters,
+    validated,
+)
 from bansos_rules.ruleset.schema import (
     Expression,
     FileModel,
@@ -391,18 +396,7 @@ def load_monitoring_text(text: str, file: str) -> MonitoringRuleset:
         located, problems = load_yaml(text, file)
         if located is None:
             raise RulesetError(problems)
-        if not isinstance(located.data, dict):
-            raise RulesetError(
-                [
-                    located.diagnostic(
-                        "field-invalid", (), field="(file)", detail="must be a mapping"
-                    )
-                ]
-            )
-        try:
-            spec = MonitoringFile.model_validate(located.data)
-        except ValidationError as exc:
-            raise RulesetError(_pydantic_diagnostics(located, exc)) from None
+        spec = validated(located, MonitoringFile)
         return _Checker(located, spec, text).ruleset()
 
 
@@ -509,97 +503,15 @@ class _Checker:
 
     # parameters ----------------------------------------------------------------------------
     def parameters(self) -> dict[str, Parameter]:
-        result: dict[str, Parameter] = {}
-        for name, p in self.spec.parameters.items():
-            base = ("parameters", name)
-            periods: list[Period] = []
-            for i, v in enumerate(p.values):
-                where = (*base, "values", i)
-                reference = v.reference or p.reference
-                if reference is None:
-                    self.diag("reference-missing", where, what=f"parameter '{name}' ({v.start})")
-                if v.until is not None and v.until < v.start:
-                    self.diag("param-period", where, name=name, start=v.start, until=v.until)
-                value = self.param_value(name, p, v.value, (*where, "value"))
-                periods.append(Period(v.start, v.until, value, reference or ""))
-            ordered = sorted(periods, key=lambda q: q.start)
-            for a, b in itertools.pairwise(ordered):
-                if a.start == b.start or (a.until is not None and a.until >= b.start):
-                    self.diag(
-                        "param-overlap",
-                        (*base, "values", periods.index(b)),
-                        name=name,
-                        first=f"{a.start}..{a.until or ''}",
-                        second=f"{b.start}..{b.until or ''}",
-                    )
-            result[name] = Parameter(
-                name, p.type, p.by, p.unit, p.description, tuple(periods), self.line(base)
+        by = {
+            "regency": ByKeys(
+                REGENCIES,
+                "monitoring-regency-unknown",
+                "monitoring-regency-missing",
+                ("pemetaan kode kabupaten/kota ke nilai", "a mapping of regency codes to values"),
             )
-        return result
-
-    def param_value(
-        self, name: str, p: MonitoringParameterSpec, value: Any, where: tuple[Any, ...]
-    ) -> Any:
-        if p.by == "regency":
-            if not isinstance(value, dict):
-                self.diag(
-                    "param-value",
-                    where,
-                    name=name,
-                    expected_id="pemetaan kode kabupaten/kota ke nilai",
-                    expected_en="a mapping of regency codes to values",
-                    got=value,
-                )
-                return {}
-            resolved = {}
-            for key, item in value.items():
-                key = str(key)
-                if key != "*" and key not in REGENCIES:
-                    self.diag(
-                        "monitoring-regency-unknown",
-                        (*where, key),
-                        key=True,
-                        name=key,
-                        suggestion=suggest(key, REGENCIES),
-                    )
-                resolved[key] = self.typed(name, p.type, item, (*where, key))
-            missing = [r for r in REGENCIES if r not in resolved]
-            if missing and "*" not in resolved:
-                self.diag(
-                    "monitoring-regency-missing", where, name=name, missing=", ".join(missing)
-                )
-            return resolved
-        return self.typed(name, p.type, value, where)
-
-    def typed(self, name: str, ptype: str, value: Any, where: tuple[Any, ...]) -> Any:
-        expected = {
-            "int": ("bilangan bulat", "a whole number"),
-            "bool": ("true atau false", "true or false"),
-            "str": ("teks", "text"),
-            "date": ("tanggal (YYYY-MM-DD)", "a date (YYYY-MM-DD)"),
-            "list[str]": ("daftar teks", "a list of texts"),
-            "list[int]": ("daftar bilangan bulat", "a list of whole numbers"),
         }
-        ok = {
-            "int": isinstance(value, int) and not isinstance(value, bool),
-            "bool": isinstance(value, bool),
-            "str": isinstance(value, str),
-            "date": isinstance(value, date),
-            "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
-            "list[int]": isinstance(value, list)
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value),
-        }[ptype]
-        if not ok:
-            self.diag(
-                "param-value",
-                where,
-                name=name,
-                expected_id=expected[ptype][0],
-                expected_en=expected[ptype][1],
-                got=value,
-            )
-            return None
-        return tuple(value) if isinstance(value, list) else value
+        return check_parameters(self.located, self.spec.parameters, by, self.problems)
 
     # streaks, transitions, alerts --------------------------------------------------------------
     def streaks(self) -> tuple[Streak, ...]:

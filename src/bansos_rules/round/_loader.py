@@ -207,18 +207,7 @@ def parse_round(text: str, file: str, registry: Registry) -> Round:
         located, problems = load_yaml(text, file)
         if located is None:
             raise RulesetError(problems)
-        if not isinstance(located.data, dict):
-            raise RulesetError(
-                [
-                    located.diagnostic(
-                        "field-invalid", (), field="(file)", detail="must be a mapping"
-                    )
-                ]
-            )
-        try:
-            spec = RoundFile.model_validate(located.data)
-        except ValidationError as exc:
-            raise RulesetError(_rl._pydantic_diagnostics(located, exc)) from None
+        spec = _rl.validated(located, RoundFile)
         return _RoundChecker(located, spec, text, registry).round()
 
 

@@ -12,11 +12,12 @@ import hashlib
 import itertools
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bansos_rules._errors import Diagnostic, RulesetError
 from bansos_rules._messages import field_message_id, render
@@ -41,7 +42,7 @@ from bansos_rules.ruleset.tree import Const, Expr, Field
 from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
 from bansos_rules.ruleset.vocabulary import invariant_roots, roots
 
-__all__ = ["load_ruleset"]
+__all__ = ["ByKeys", "check_parameters", "load_ruleset", "validated"]
 
 _PARAM_TYPES: dict[str, Ty] = {
     "int": INT,
@@ -106,11 +107,18 @@ def load_ruleset(text: str, file: str, registry: Registry, *, plugin: str = "<di
         located, problems = load_yaml(text, file)
         if located is None:
             raise RulesetError(problems)
-        spec = _validate(located)
+        spec = validated(located, schema.RulesetFile)
         return _Checker(located, spec, text, registry, plugin).ruleset()
 
 
-def _validate(located: Located) -> schema.RulesetFile:
+_Spec = TypeVar("_Spec", bound=BaseModel)
+
+
+def validated(located: Located, model: type[_Spec]) -> _Spec:
+    """The file's data as ``model`` (a file-format model), or every problem at its place.
+
+    :raises RulesetError: when the data is not a mapping or does not fit the model.
+    """
     data = located.data
     if not isinstance(data, dict):
         raise RulesetError(
@@ -119,13 +127,13 @@ def _validate(located: Located) -> schema.RulesetFile:
                     "field-invalid",
                     (),
                     field="(file)",
-                    detail="must be a mapping of keys to values (ruleset:, title:, rules: ...)",
-                    detail_id="harus berupa pemetaan kunci ke nilai (ruleset:, title:, rules: ...)",
+                    detail="must be a mapping of keys to values (a key: value on each line)",
+                    detail_id="harus berupa pemetaan kunci ke nilai (kunci: nilai di tiap baris)",
                 )
             ]
         )
     try:
-        return schema.RulesetFile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise RulesetError(_pydantic_diagnostics(located, exc)) from None
 
@@ -291,107 +299,12 @@ class _Checker:
 
     # parameters ----------------------------------------------------------------------------
     def _parameters(self) -> dict[str, Parameter]:
-        result: dict[str, Parameter] = {}
-        for name, p in self.spec.parameters.items():
-            base = ("parameters", name)
-            periods: list[Period] = []
-            for i, v in enumerate(p.values):
-                where = (*base, "values", i)
-                reference = v.reference or p.reference
-                if reference is None:
-                    self.diag("reference-missing", where, what=f"parameter '{name}' ({v.start})")
-                if v.until is not None and v.until < v.start:
-                    self.diag("param-period", where, name=name, start=v.start, until=v.until)
-                value = self._param_value(name, p, v.value, (*where, "value"))
-                periods.append(Period(v.start, v.until, value, reference or ""))
-            ordered = sorted(periods, key=lambda q: q.start)
-            for a, b in itertools.pairwise(ordered):
-                if a.start == b.start or (a.until is not None and a.until >= b.start):
-                    index = periods.index(b)
-                    self.diag(
-                        "param-overlap",
-                        (*base, "values", index),
-                        name=name,
-                        first=_period_text(a),
-                        second=_period_text(b),
-                    )
-            pos = self.located.where(base, key=True)
-            result[name] = Parameter(
-                name, p.type, p.by, p.unit, p.description, tuple(periods), pos.line if pos else None
+        by = {
+            "business_type": ByKeys(
+                self.types, "business-type-unknown", "param-keys", _BY_TYPE_EXPECTED
             )
-        return result
-
-    def _param_value(
-        self, name: str, p: schema.ParameterSpec, value: Any, where: tuple[Any, ...]
-    ) -> Any:
-        if p.by:
-            if not isinstance(value, dict):
-                self.diag(
-                    "param-value",
-                    where,
-                    name=name,
-                    expected_id=_BY_TYPE_EXPECTED[0],
-                    expected_en=_BY_TYPE_EXPECTED[1],
-                    got=value,
-                )
-                return {}
-            resolved = {}
-            for key, item in value.items():
-                if key != ANY_TYPE and key not in self.types:
-                    self.diag(
-                        "business-type-unknown",
-                        (*where, key),
-                        key=True,
-                        name=key,
-                        suggestion=suggest(str(key), self.types),
-                    )
-                resolved[key] = self._typed(name, p, item, (*where, key))
-            missing = [t for t in self.types if t not in resolved]
-            if missing and ANY_TYPE not in resolved:
-                self.diag("param-keys", where, name=name, missing=", ".join(missing))
-            return resolved
-        return self._typed(name, p, value, where)
-
-    def _typed(self, name: str, p: schema.ParameterSpec, value: Any, where: tuple[Any, ...]) -> Any:
-        ptype = p.type
-        ok: bool
-        if ptype == "int":
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif ptype == "bool":
-            ok = isinstance(value, bool)
-        elif ptype == "str":
-            ok = isinstance(value, str)
-        elif ptype == "date":
-            ok = isinstance(value, date)
-        elif ptype == "list[str]":
-            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        else:
-            ok = isinstance(value, list) and all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value
-            )
-        if not ok:
-            expected_id, expected_en = _EXPECTED[ptype]
-            self.diag(
-                "param-value",
-                where,
-                name=name,
-                expected_id=expected_id,
-                expected_en=expected_en,
-                got=value,
-            )
-            return None
-        bounds = _UNIT_RANGES.get(p.unit or "")
-        if bounds is not None and ptype in ("int", "list[int]"):
-            low, high = bounds
-            items = value if isinstance(value, list) else [value]
-            for i, v in enumerate(items):
-                if not low <= v <= high:
-                    at = (*where, i) if isinstance(value, list) else where
-                    self.diag(
-                        "param-range", at, name=name, value=v, unit=p.unit, low=low, high=high
-                    )
-                    return None
-        return tuple(value) if isinstance(value, list) else value
+        }
+        return check_parameters(self.located, self.spec.parameters, by, self.problems)
 
     # rules ---------------------------------------------------------------------------------
     def _rules(self, params_type: Obj, by_type: frozenset[str]) -> tuple[Rule, ...]:
@@ -763,6 +676,147 @@ class _Checker:
                 )
             )
         return tuple(result)
+
+
+@dataclass(frozen=True)
+class ByKeys:
+    """What the keys of a parameter written ``by:`` something may be: the known codes, the
+    diagnostic for an unknown key and for missing ones, and how the expected value is described
+    (Indonesian, English). ``*`` stands for every code not written."""
+
+    known: Collection[str]
+    unknown: str
+    missing: str
+    expected: tuple[str, str]
+
+
+def check_parameters(
+    located: Located,
+    specs: Mapping[str, Any],
+    by: Mapping[str, ByKeys],
+    problems: list[Diagnostic],
+) -> dict[str, Parameter]:
+    """Check the ``parameters:`` of a file (any kind: rulesets, rounds, monitoring) and build
+    them; every problem is added to ``problems`` at its place.
+
+    Each spec has ``type``, ``by``, ``unit``, ``description``, ``reference`` and ``values``
+    (``from``, ``until``, ``value``, ``reference``), as :class:`.schema.ParameterSpec`.
+    """
+    return _ParameterChecker(located, by, problems).check(specs)
+
+
+class _ParameterChecker:
+    def __init__(
+        self, located: Located, by: Mapping[str, ByKeys], problems: list[Diagnostic]
+    ) -> None:
+        self.located = located
+        self.by = by
+        self.problems = problems
+
+    def diag(self, code: str, path: tuple[Any, ...], **kwargs: Any) -> None:
+        self.problems.append(self.located.diagnostic(code, path, **kwargs))
+
+    def check(self, specs: Mapping[str, Any]) -> dict[str, Parameter]:
+        result: dict[str, Parameter] = {}
+        for name, p in specs.items():
+            base = ("parameters", name)
+            periods: list[Period] = []
+            for i, v in enumerate(p.values):
+                where = (*base, "values", i)
+                reference = v.reference or p.reference
+                if reference is None:
+                    self.diag("reference-missing", where, what=f"parameter '{name}' ({v.start})")
+                if v.until is not None and v.until < v.start:
+                    self.diag("param-period", where, name=name, start=v.start, until=v.until)
+                value = self.value(name, p, v.value, (*where, "value"))
+                periods.append(Period(v.start, v.until, value, reference or ""))
+            ordered = sorted(periods, key=lambda q: q.start)
+            for a, b in itertools.pairwise(ordered):
+                if a.start == b.start or (a.until is not None and a.until >= b.start):
+                    self.diag(
+                        "param-overlap",
+                        (*base, "values", periods.index(b)),
+                        name=name,
+                        first=_period_text(a),
+                        second=_period_text(b),
+                    )
+            pos = self.located.where(base, key=True)
+            result[name] = Parameter(
+                name, p.type, p.by, p.unit, p.description, tuple(periods), pos.line if pos else None
+            )
+        return result
+
+    def value(self, name: str, p: Any, value: Any, where: tuple[Any, ...]) -> Any:
+        keys = self.by.get(p.by) if p.by else None
+        if keys is None:
+            return self.typed(name, p, value, where)
+        if not isinstance(value, dict):
+            self.diag(
+                "param-value",
+                where,
+                name=name,
+                expected_id=keys.expected[0],
+                expected_en=keys.expected[1],
+                got=value,
+            )
+            return {}
+        resolved = {}
+        for key, item in value.items():
+            key = str(key)
+            if key != ANY_TYPE and key not in keys.known:
+                self.diag(
+                    keys.unknown,
+                    (*where, key),
+                    key=True,
+                    name=key,
+                    suggestion=suggest(key, keys.known),
+                )
+            resolved[key] = self.typed(name, p, item, (*where, key))
+        missing = [k for k in keys.known if k not in resolved]
+        if missing and ANY_TYPE not in resolved:
+            self.diag(keys.missing, where, name=name, missing=", ".join(missing))
+        return resolved
+
+    def typed(self, name: str, p: Any, value: Any, where: tuple[Any, ...]) -> Any:
+        ptype = p.type
+        ok: bool
+        if ptype == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif ptype == "bool":
+            ok = isinstance(value, bool)
+        elif ptype == "str":
+            ok = isinstance(value, str)
+        elif ptype == "date":
+            ok = isinstance(value, date)
+        elif ptype == "list[str]":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = isinstance(value, list) and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            )
+        if not ok:
+            expected_id, expected_en = _EXPECTED[ptype]
+            self.diag(
+                "param-value",
+                where,
+                name=name,
+                expected_id=expected_id,
+                expected_en=expected_en,
+                got=value,
+            )
+            return None
+        bounds = _UNIT_RANGES.get(p.unit or "")
+        if bounds is not None and ptype in ("int", "list[int]"):
+            low, high = bounds
+            items = value if isinstance(value, list) else [value]
+            for i, v in enumerate(items):
+                if not low <= v <= high:
+                    at = (*where, i) if isinstance(value, list) else where
+                    self.diag(
+                        "param-range", at, name=name, value=v, unit=p.unit, low=low, high=high
+                    )
+                    return None
+        return tuple(value) if isinstance(value, list) else value
 
 
 class _RuleIds(frozenset[str]):
