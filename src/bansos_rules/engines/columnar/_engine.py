@@ -335,8 +335,8 @@ class ColumnarEngine:
     def records_by_date(
         self, frame: pl.DataFrame, on: date | None = None, today: date | None = None
     ) -> pl.DataFrame:
-        """Records for rows whose dates differ: ``on``, else each row's ``submitted_on``, else
-        ``today``; rows keep their order.
+        """Records for rows whose dates may differ: ``on``, else each row's ``submitted_on``,
+        else ``today``; rows keep their order.
 
         :raises RulesetError: when the rules are not in force on one of the dates.
         """
@@ -346,10 +346,17 @@ class ColumnarEngine:
         dates = frame.select(
             pl.col("submitted_on").fill_null(pl.lit(fallback, dtype=pl.Date)).alias(ON)
         ).to_series()
+        return self.records_on(frame, dates)
+
+    def records_on(self, frame: pl.DataFrame, dates: pl.Series) -> pl.DataFrame:
+        """Records for each row of ``frame`` with the rules of its date in ``dates``.
+
+        :raises RulesetError: when the rules are not in force on one of the dates.
+        """
         unique = dates.unique().to_list()
         if len(unique) == 1:
             return self.records(frame, unique[0]).collect()
-        indexed = frame.with_columns(dates).with_row_index("__row")
+        indexed = frame.with_columns(dates.alias(ON)).with_row_index("__row")
         parts = []
         for day in unique:
             part = indexed.filter(pl.col(ON) == day)
@@ -369,9 +376,8 @@ class ColumnarEngine:
         apps = list(applications)
         if isinstance(on, date):
             return list(self.decisions(self.records(frame_of(apps), on).collect()))
-        dates = list(on)
-        frame = frame_of(apps).with_columns(pl.Series("submitted_on", dates, dtype=pl.Date))
-        return list(self.decisions(self.records_by_date(frame)))
+        dates = pl.Series(ON, list(on), dtype=pl.Date)
+        return list(self.decisions(self.records_on(frame_of(apps), dates)))
 
     def decisions(self, records: pl.DataFrame) -> Iterator[Decision]:
         """The :class:`~bansos_rules._decision.Decision` of each row of a record frame."""
