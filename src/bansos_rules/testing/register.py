@@ -74,7 +74,11 @@ def synthetic_register(n: int, *, seed: int = 2025, on: date = date(2025, 6, 1))
     kaltim = d.chance("kaltim", 97)
     regency = pl.when(kaltim).then(d.pick("regency", REGENCIES)).otherwise(pl.lit("3171"))
     female = d.chance("female", 60)
-    age = pl.when(d.chance("age_out", 4)).then(d.whole("old", 60, 75)).otherwise(d.whole("age", 18, 58))
+    age = (
+        pl.when(d.chance("age_out", 4))
+        .then(d.whole("old", 60, 75))
+        .otherwise(d.whole("age", 18, 58))
+    )
     born = pl.date(pl.lit(year) - age - 1, d.whole("bm", 1, 12), d.whole("bd", 1, 28))
     nik = pl.concat_str(
         regency,
