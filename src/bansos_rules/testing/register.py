@@ -72,14 +72,25 @@ def synthetic_register(n: int, *, seed: int = 2025, on: date = date(2025, 6, 1))
     base = pl.DataFrame({"__i": pl.int_range(0, n, dtype=pl.Int64, eager=True)})
     year = on.year
     kaltim = d.chance("kaltim", 97)
-    regency = pl.when(kaltim).then(d.pick("regency", REGENCIES)).otherwise(pl.lit("3171"))
-    female = d.chance("female", 60)
+    shared: dict[str, pl.Expr] = {}
+
+    def once(name: str, expr: pl.Expr) -> pl.Expr:
+        """A draw used in several places: computed once, in a first step."""
+        shared[name] = expr.alias(name)
+        return pl.col(name)
+
+    regency = once(
+        "_regency", pl.when(kaltim).then(d.pick("regency", REGENCIES)).otherwise(pl.lit("3171"))
+    )
+    female = once("_female", d.chance("female", 60))
     age = (
         pl.when(d.chance("age_out", 4))
         .then(d.whole("old", 60, 75))
         .otherwise(d.whole("age", 18, 58))
     )
-    born = pl.date(pl.lit(year) - age - 1, d.whole("bm", 1, 12), d.whole("bd", 1, 28))
+    born = once(
+        "_born", pl.date(pl.lit(year) - age - 1, d.whole("bm", 1, 12), d.whole("bd", 1, 28))
+    )
     nik = pl.concat_str(
         regency,
         _two(d.whole("district", 1, 15)),
@@ -88,10 +99,13 @@ def synthetic_register(n: int, *, seed: int = 2025, on: date = date(2025, 6, 1))
         _two(born.dt.year() % 100),
         d.whole("serial", 1, 9999).cast(pl.String).str.zfill(4),
     )
-    kk = pl.concat_str(
-        regency, pl.lit("01"), (d.row % 10_000_000_000).cast(pl.String).str.zfill(10)
+    kk = once(
+        "_kk",
+        pl.concat_str(
+            regency, pl.lit("01"), (d.row % 10_000_000_000).cast(pl.String).str.zfill(10)
+        ),
     )
-    bt = d.pick("bt", BUSINESS_TYPES)
+    bt = once("_bt", d.pick("bt", BUSINESS_TYPES))
     other_bt = d.pick("other_bt", BUSINESS_TYPES)
     skill = d.pick("skill", _SKILLS)
     interested = d.chance("interested", 80)
@@ -171,6 +185,7 @@ def synthetic_register(n: int, *, seed: int = 2025, on: date = date(2025, 6, 1))
         .otherwise(d.whole("total_far", 2_000, 8_000))
         * 1000
     )
+    total = once("_total", total)
     first = total // 2
     second = total // 4
     third = total - first - second
@@ -207,13 +222,19 @@ def synthetic_register(n: int, *, seed: int = 2025, on: date = date(2025, 6, 1))
             dense_urban=d.chance("dense", 20),
         ),
     )
-    frame = base.select(
-        pl.concat_str(pl.lit("REG-"), d.row.cast(pl.String).str.zfill(9)).alias("id"),
-        pl.lit(on, dtype=pl.Date).alias("submitted_on"),
-        applicant.alias("applicant"),
-        household.alias("household"),
-        plan.alias("plan"),
+    later = {"_kk"}
+    frame = (
+        base.lazy()
+        .with_columns(v for k, v in shared.items() if k not in later)
+        .with_columns(v for k, v in shared.items() if k in later)
+        .select(
+            pl.concat_str(pl.lit("REG-"), d.row.cast(pl.String).str.zfill(9)).alias("id"),
+            pl.lit(on, dtype=pl.Date).alias("submitted_on"),
+            applicant.alias("applicant"),
+            household.alias("household"),
+            plan.alias("plan"),
+        )
     )
     from bansos_rules.engines.columnar._schema import application_schema
 
-    return frame.cast(dict(application_schema().items()))
+    return frame.cast(dict(application_schema().items())).collect()
