@@ -452,3 +452,18 @@ def test_output_format_follows_the_extension(tmp_path: Path, suffix: str) -> Non
         assert len(records[0]["values"]) == len(builtin_book().layout.value_paths)
     assert frame.height == 50
     assert set(frame.get_column("outcome")) <= {"approved", "rejected", "needs_review"}
+
+
+def test_built_in_functions_have_columnar_forms() -> None:
+    rules = rule("years_between(applicant.birth_date, today) >= 37", rule_id="t.years")
+    rules += rule("years_between(today, applicant.birth_date) <= -37", rule_id="t.back")
+    rules += rule("days_between(applicant.birth_date, today) % 7 == 3", rule_id="t.days")
+    rules += rule("overlaps(applicant.skills, ['frying', 'baking'])", rule_id="t.overlaps")
+    book = book_of(ruleset_text(rules))
+    data = base_application_data()
+    apps = []
+    for born in ("1988-08-04", "1988-05-31", "1988-06-01", "1988-06-02", "1984-02-29"):
+        data["applicant"]["birth_date"] = born
+        apps.append(Application.model_validate(data))
+    dates = [ON, date(2025, 2, 28), date(2024, 2, 29), ON, date(2025, 3, 1)]
+    assert_same(book, apps, dates)

@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from bansos_rules.plugins.functions import days_between, years_between
 from bansos_rules.ruleset.vocabulary import overlaps
 
 __all__ = ["COLUMNAR_ATTRIBUTE", "Arg", "ColumnarForm", "columnar_form", "form_of"]
@@ -105,10 +104,11 @@ def _days_between(start: Arg, end: Arg) -> pl.Expr:
     return (end.expr - start.expr).dt.total_days().cast(pl.Int64)
 
 
-_BUILT_IN: dict[Any, ColumnarForm] = {
-    overlaps: _overlaps,
-    years_between: _years_between,
-    days_between: _days_between,
+_BUILT_IN: dict[tuple[str, str], ColumnarForm] = {
+    (overlaps.__module__, overlaps.__qualname__): _overlaps,
+    # The built-in functions plugin's (named, not imported: engines import no built-in plugin).
+    ("bansos_rules.plugins.functions", "years_between"): _years_between,
+    ("bansos_rules.plugins.functions", "days_between"): _days_between,
 }
 
 
@@ -117,7 +117,8 @@ def form_of(impl: Callable[..., Any]) -> ColumnarForm | None:
     form = getattr(impl, COLUMNAR_ATTRIBUTE, None)
     if form is not None:
         return form  # type: ignore[no-any-return]
-    return _BUILT_IN.get(impl)
+    key = (getattr(impl, "__module__", ""), getattr(impl, "__qualname__", ""))
+    return _BUILT_IN.get(key)
 
 
 whole_years = _whole_years
