@@ -467,3 +467,23 @@ def test_built_in_functions_have_columnar_forms() -> None:
         apps.append(Application.model_validate(data))
     dates = [ON, date(2025, 2, 28), date(2024, 2, 29), ON, date(2025, 3, 1)]
     assert_same(book, apps, dates)
+
+
+def test_cli_names_the_rule_it_cannot_compile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bansos_rules.cli import main
+
+    rules = tmp_path / "t.yaml"
+    rules.write_text(
+        ruleset_text(rule("any(100 // m.age > 1 for m in household.members)", rule_id="t.gen")),
+        encoding="utf-8",
+    )
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(base_application_data()) + "\n", encoding="utf-8")
+    args = ["evaluate", str(source), "--engine", "columnar", "--rulesets", str(rules), "--only"]
+    assert main([*args, "--lang", "en"]) == 5
+    err = capsys.readouterr().err
+    assert "rule t.gen: the columnar engine cannot compile it" in err
+    assert "t.yaml:" in err
+    assert "Traceback" not in err

@@ -22,6 +22,7 @@ from bansos_rules._errors import RulesetError, path_of
 from bansos_rules._families import ApprovedFamilies
 from bansos_rules._io import UnreadableInput
 from bansos_rules._messages import Lang, label, render
+from bansos_rules.engines.columnar._compile import ColumnarCompileError
 from bansos_rules.engines.columnar._engine import ON, ColumnarEngine
 from bansos_rules.engines.columnar._read import Batch, read_applications
 from bansos_rules.engines.columnar._records import csv_ready, record_lines
@@ -98,7 +99,11 @@ def evaluate(book: RuleBook, args: argparse.Namespace) -> int:
     from bansos_rules.cli import ExitCode
 
     lang: Lang = args.lang
-    engine = book.engine("columnar")
+    try:
+        engine = book.engine("columnar")
+    except ColumnarCompileError as exc:  # a rule it cannot express: said before reading input
+        print(f"error: {exc.text(lang)}", file=sys.stderr)
+        return int(ExitCode.ENGINE_UNAVAILABLE)
     assert isinstance(engine, ColumnarEngine)
     counts: Counter[str] = Counter()
     families = ApprovedFamilies()
