@@ -26,6 +26,7 @@ from bansos_rules.engines.columnar._compile import ColumnarCompileError
 from bansos_rules.engines.columnar._engine import ON, ColumnarEngine
 from bansos_rules.engines.columnar._read import Batch, read_applications
 from bansos_rules.engines.columnar._records import csv_ready, record_lines
+from bansos_rules.engines.columnar._stream import single_date, stream_parquet
 from bansos_rules.explain import explain
 
 if TYPE_CHECKING:
@@ -109,16 +110,19 @@ def evaluate(book: RuleBook, args: argparse.Namespace) -> int:
     families = ApprovedFamilies()
     sink = _Sink(args, engine, lang)
     today = date.today()
+    repeated: list[tuple[str, list[str]]] = []
     try:
         for file in args.files:
             try:
+                if _streamed(engine, book, args, file, today, counts, repeated, lang):
+                    continue
                 batches = read_applications(file, book, fmt=args.input_format, shown=path_of(file))
                 for batch in batches:
                     _decide(engine, batch, args.on, today, sink, counts, families, lang, file)
             except UnreadableInput as exc:
                 counts["unreadable"] += 1
                 print(f"error: {exc}", file=sys.stderr)
-        for kk, ids in families.repeated():
+        for kk, ids in [*repeated, *families.repeated()]:
             print(render("batch-same-kk", lang, kk=kk, ids=", ".join(ids)), file=sys.stderr)
     finally:
         families.close()
@@ -127,6 +131,42 @@ def evaluate(book: RuleBook, args: argparse.Namespace) -> int:
     if counts["unreadable"]:
         return int(ExitCode.UNREADABLE_INPUT)
     return int(ExitCode.INVALID_RECORDS if counts["invalid"] else ExitCode.OK)
+
+
+def _streamed(
+    engine: ColumnarEngine,
+    book: RuleBook,
+    args: argparse.Namespace,
+    file: Path,
+    today: date,
+    counts: Counter[str],
+    repeated: list[tuple[str, list[str]]],
+    lang: Lang,
+) -> bool:
+    """Decide ``file`` as one streaming query when it can be (one Parquet file into a Parquet
+    file, one date); return whether it was."""
+    parquet_in = (args.input_format or file.suffix.lower().lstrip(".")) == "parquet"
+    if not (parquet_in and len(args.files) == 1 and args.output is not None):
+        return False
+    if args.output.suffix.lower() != ".parquet" or not file.is_file():
+        return False
+    try:
+        day = single_date(file, args.on, today)
+        if day is None:
+            return False
+        engine.plan(day)
+    except (RulesetError, pl.exceptions.PolarsError, OSError):
+        return False  # the batch path reads it, and reports what it cannot decide row by row
+    result = stream_parquet(engine, book, file, args.output, day, path_of(file))
+    counts["records"] += result.records
+    counts["invalid"] += len(result.invalid)
+    for outcome, n in result.outcomes.items():
+        counts[outcome] += n
+    for invalid in result.invalid:
+        for line in invalid.lines(lang):
+            print(line, file=sys.stderr)
+    repeated.extend(result.repeated)
+    return True
 
 
 def _decide(

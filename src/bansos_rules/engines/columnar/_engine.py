@@ -63,6 +63,10 @@ ON = "__on"
 """The column of the date each row's rules are applied for (when dates differ by row)."""
 
 _NULL_TEXT = pl.lit(None, dtype=pl.String)
+STATUS = pl.Enum(["p", "f", "n", "e"])
+"""The type of a status column: passed, failed, not applicable, error."""
+OUTCOME = pl.Enum(["approved", "rejected", "needs_review"])
+"""The type of the ``outcome`` column."""
 
 
 def status_column(rule_id: str) -> str:
@@ -98,7 +102,7 @@ class _Plan:
         score_errs: list[tuple[int, pl.Expr]] = []
         for slot, (rule, candidate) in enumerate(layout.scores):
             status, err = self._status(rule, candidate)
-            score_cols.append(status.alias(score_column(rule.id, candidate)))
+            score_cols.append(status.cast(STATUS).alias(score_column(rule.id, candidate)))
             if err is not None:
                 score_errs.append((slot, err))
         # 2. the planned type's fit
@@ -125,7 +129,7 @@ class _Plan:
         rule_errs: list[tuple[int, pl.Expr]] = []
         for slot, rule in enumerate(layout.rules):
             status, err = self._status(rule, None)
-            rule_cols.append(status.alias(status_column(rule.id)))
+            rule_cols.append(status.cast(STATUS).alias(status_column(rule.id)))
             if err is not None:
                 rule_errs.append((slot, err))
         value_cols = [
@@ -176,17 +180,17 @@ class _Plan:
             .otherwise(pl.lit("approved"))
         )
         rules_letters = (
-            pl.concat_str([pl.col(status_column(r.id)) for r in layout.rules])
+            pl.concat_str([pl.col(status_column(r.id)).cast(pl.String) for r in layout.rules])
             if layout.rules
             else pl.lit("")
         )
         score_letters = (
-            pl.concat_str([pl.col(score_column(r.id, c)) for r, c in layout.scores])
+            pl.concat_str([pl.col(score_column(r.id, c)).cast(pl.String) for r, c in layout.scores])
             if layout.scores
             else pl.lit("")
         )
         self.final = [
-            outcome.alias("outcome"),
+            outcome.cast(OUTCOME).alias("outcome"),
             rules_letters.alias("rules"),
             score_letters.alias("scores"),
         ]

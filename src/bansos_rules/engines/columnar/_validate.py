@@ -37,7 +37,7 @@ from bansos_rules._identity import _DAYS_IN_MONTH
 from bansos_rules._models import Application, unwrap_annotation
 from bansos_rules.engines.columnar._schema import application_schema, dtype_of
 
-__all__ = ["Conformed", "conform"]
+__all__ = ["Conformed", "conform", "conform_lazy"]
 
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -271,12 +271,10 @@ class _Conformer:
             bad.append(pl.lit(True))
         return out, bad
 
-    def nulls(self, frame: pl.DataFrame) -> pl.Expr:
-        """Where a field that has a default is null in ``frame`` (anywhere in the record)."""
+    def nulls(self, schema: Mapping[str, Any]) -> pl.Expr:
+        """Where a field that has a default is null (anywhere in the record)."""
         masks: list[pl.Expr] = []
-        _null_defaults(
-            lambda n: pl.col(n), dict(frame.schema.items()), Application, masks, pl.lit(True)
-        )
+        _null_defaults(lambda n: pl.col(n), schema, Application, masks, pl.lit(True))
         return pl.any_horizontal(masks) if masks else pl.lit(False)
 
 
@@ -346,21 +344,28 @@ def _fill_default(value: pl.Expr, info: FieldInfo, want: pl.DataType) -> pl.Expr
     return value.fill_null(pl.lit(default, dtype=want))
 
 
+def conform_lazy(
+    frame: pl.LazyFrame, registered: Sequence[str], *, keep: Sequence[str] = ()
+) -> pl.LazyFrame:
+    """``frame`` in the application schema plus the ``__suspect`` and ``__defaulted`` columns
+    (and the columns ``keep``), for a streaming query."""
+    conformer = _Conformer(registered)
+    have = {k: v for k, v in frame.collect_schema().items() if k not in keep}
+    fields, bad = conformer._fields(lambda n: pl.col(n), have, Application)
+    schema = application_schema()
+    return frame.select(
+        *(pl.col(k) for k in keep),
+        *(f.cast(schema[f.meta.output_name()]) for f in fields),
+        (pl.any_horizontal(bad) if bad else pl.lit(False)).alias("__suspect"),
+        conformer.nulls(have).alias("__defaulted"),
+    )
+
+
 def conform(frame: pl.DataFrame, registered: Sequence[str]) -> Conformed:
     """``frame`` in the application schema, with its suspect and defaulted rows (see above).
 
     :param registered: the registered business types.
     """
-    conformer = _Conformer(registered)
-    have = dict(frame.schema.items())
-    fields, bad = conformer._fields(lambda n: pl.col(n), have, Application)
-    schema = application_schema()
-    result = frame.select(
-        *(f for f in fields),
-        (pl.any_horizontal(bad) if bad else pl.lit(False)).alias("__suspect"),
-        conformer.nulls(frame).alias("__defaulted"),
-    )
-    out = result.select(list(schema.names()))
-    if out.schema != schema:  # pragma: no cover - the columns are built in the schema's types
-        out = out.cast(dict(schema.items()))
+    result = conform_lazy(frame.lazy(), registered).collect()
+    out = result.select(list(application_schema().names()))
     return Conformed(out, result.get_column("__suspect"), result.get_column("__defaulted"))
