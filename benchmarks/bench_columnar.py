@@ -434,8 +434,14 @@ def _evaluate(source: Path, out: Path, cores: str | None) -> dict[str, Any]:
 
 def parquet(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
-        source, out = Path(tmp) / "register.parquet", Path(tmp) / "records.parquet"
-        made = _write_register(source, args.n, args.seed)
+        out = Path(tmp) / "records.parquet"
+        source = Path(args.register) if args.register else Path(tmp) / "register.parquet"
+        made = 0.0
+        if not source.exists():  # --register: made once, kept for the next runs
+            made = _write_register(source, args.n, args.seed)
+        rows_in = pl.scan_parquet(source).select(pl.len()).collect().item()
+        if rows_in != args.n:
+            raise SystemExit(f"{source} has {rows_in} rows, not --n {args.n}")
         result = _evaluate(source, out, args.cores)
         rows = pl.scan_parquet(out).select(pl.len()).collect().item()
         result.update(
@@ -492,6 +498,9 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--tmp", default=None, help="directory for the temporary Parquet files")
+    parser.add_argument(
+        "--register", default=None, help="parquet/stream: the register file (made if missing)"
+    )
     args = parser.parse_args()
     print(f"polars {pl.__version__}, {os.cpu_count()} CPUs, mode {args.mode}", file=sys.stderr)
     runner = {"ratio": ratio, "agree": agree, "parquet": parquet, "stream": parquet, "dask": dask}

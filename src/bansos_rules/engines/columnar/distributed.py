@@ -82,10 +82,24 @@ def decide_file(
     """
     from bansos_rules.engines.columnar._engine import ColumnarEngine
     from bansos_rules.engines.columnar._read import read_applications
+    from bansos_rules.engines.columnar._stream import single_date, stream_parquet
 
     book = _book(rulesets, block)
     engine = book.engine("columnar")
     assert isinstance(engine, ColumnarEngine)
+    path = Path(source)
+    if path.suffix.lower() == ".parquet" and Path(target).suffix.lower() == ".parquet":
+        day = single_date(path, on, date.today())
+        if day is not None:  # one streaming query, as evaluate does for one Parquet file
+            streamed = stream_parquet(engine, book, path, Path(target), day, path.name)
+            totals = {"records": streamed.records, "invalid": len(streamed.invalid)}
+            shown = [line for inv in streamed.invalid for line in inv.lines("en")]
+            return {
+                "file": source,
+                "digest": book.digest,
+                "counts": {**totals, **streamed.outcomes},
+                "invalid": shown[:_SHOWN_INVALID],
+            }
     counts: Counter[str] = Counter()
     messages: list[str] = []
     writer = None
