@@ -362,7 +362,9 @@ def agree(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     for start in range(0, args.n, chunk):
         size = min(chunk, args.n - start)
-        frame = synthetic_register(start + size, seed=args.seed).slice(start, size)
+        frame = synthetic_register(size, seed=args.seed + start).with_columns(
+            pl.concat_str(pl.lit(f"A{start}-"), pl.col("id")).alias("id")
+        )
         records = engine.records(frame, ON).collect()
         lines = record_lines(records, book.layout.value_paths)
         for row, line in zip(frame.iter_rows(named=True), lines, strict=True):
