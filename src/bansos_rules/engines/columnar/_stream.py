@@ -70,12 +70,13 @@ def stream_parquet(
     registered = tuple(book.layout.business_types)
     scan = pl.scan_parquet(source).with_row_index("__row")
     base = conform_lazy(scan, registered, keep=("__row",))
-    # Two passes over the file: the rows to judge (the checks only), then the decisions. One
-    # query with both outputs (collect_all) was many times slower in Polars 2.1.
-    flagged = base.filter(pl.col("__suspect")).select("__row").collect()
-    rows = flagged.get_column("__row").to_list()
+    # One query, two outputs sharing the scan and the checks: the records of the rows the
+    # checks clear, sunk to the file, and the numbers of the rows to judge.
     records = engine.records(base.filter(~pl.col("__suspect")), on)
-    records.sink_parquet(target, compression=COMPRESSION)
+    written = records.sink_parquet(target, compression=COMPRESSION, lazy=True)
+    suspects = base.filter(pl.col("__suspect")).select("__row")
+    _, flagged = pl.collect_all([written, suspects])
+    rows = flagged.get_column("__row").to_list()
     result = Streamed()
     if rows:
         reader = _Reader(book, shown, 1)
