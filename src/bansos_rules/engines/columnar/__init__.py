@@ -30,18 +30,26 @@ from bansos_rules.engines.columnar._engine import (
     value_column,
 )
 from bansos_rules.engines.columnar._forms import Arg, ColumnarForm, columnar_form
+from bansos_rules.engines.columnar._read import Batch, Invalid, read_applications
+from bansos_rules.engines.columnar._records import record_dicts, record_lines, write_records
 from bansos_rules.engines.columnar._schema import application_schema, frame_of
 
 __all__ = [
     "RECORD_COLUMNS",
     "Arg",
+    "Batch",
     "ColumnarCompileError",
     "ColumnarEngine",
     "ColumnarForm",
+    "Invalid",
     "application_schema",
     "columnar_form",
     "frame_of",
+    "read_applications",
+    "record_dicts",
+    "record_lines",
     "score_column",
     "status_column",
     "value_column",
+    "write_records",
 ]

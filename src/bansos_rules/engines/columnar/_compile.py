@@ -27,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from bansos_rules._errors import BansosRulesError
+from bansos_rules._errors import EngineUnavailableError
 from bansos_rules._models import (
     Application,
     Assets,
@@ -58,8 +58,12 @@ def fit_column(name: str) -> str:
     return f"__fit_{name}"
 
 
-class ColumnarCompileError(BansosRulesError):
-    """A rule the columnar engine cannot express in Polars; the message names it and where."""
+class ColumnarCompileError(EngineUnavailableError):
+    """A rule the columnar engine cannot express in Polars; the message names it and where.
+
+    An :class:`~bansos_rules._errors.EngineUnavailableError`: the columnar engine cannot run these
+    rules (``bansos-rules check`` warns and goes on; ``evaluate`` exits with code 5), while the
+    other engines can."""
 
     def __init__(self, rule: str, where: str, en: str, id_: str) -> None:
         self.rule = rule
