@@ -530,3 +530,12 @@ def test_streamed_parquet_keeps_order_and_judges_suspect_rows(
     assert apps[10].applicant.name == "Rina"
     lines = list(record_lines(records.head(11), book.layout.value_paths))
     assert lines == native_lines(book, apps, [ON] * 11)
+    # the same in slices of 50 rows: the same file
+    from bansos_rules.engines.columnar._stream import stream_parquet
+
+    sliced = tmp_path / "sliced.parquet"
+    result = stream_parquet(columnar(book), book, source, sliced, ON, "in.parquet", slice_rows=50)
+    assert pl.read_parquet(sliced).equals(records)
+    assert result.records == 300
+    assert sum(result.outcomes.values()) == 299
+    assert [inv.where for inv in result.invalid] == ["in.parquet (row 12)"]
