@@ -138,7 +138,7 @@ def test_agrees_with_native_on_ten_thousand_generated_applications() -> None:
 
 def test_agrees_with_native_on_a_synthetic_register() -> None:
     book = builtin_book()
-    frame = synthetic_register(4000, seed=11)
+    frame = synthetic_register(2000, seed=11)
     apps = [Application.model_validate(row) for row in frame.to_dicts()]
     assert_same(book, apps, [ON] * len(apps))
 
@@ -371,7 +371,7 @@ def _native_verdicts(book: RuleBook, lines: list[str], name: str) -> tuple[int, 
     return decided, problems
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(st.lists(st.lists(st.sampled_from(_MUTATIONS), max_size=3), min_size=1, max_size=12))
 def test_property_columns_reject_exactly_what_the_models_reject(
     tmp_path_factory: pytest.TempPathFactory, mutations: list[list[tuple[str, Any]]]
