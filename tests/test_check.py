@@ -29,7 +29,8 @@ from bansos_rules.engines.native import NativeEngine
 from tests._support import base_application_data
 
 # Examples run on every engine that can run here: native, and durable where durable_rules imports.
-ENGINES = 2 if importlib.util.find_spec("durable_rules_engine") else 1
+# native and columnar, and durable where durable_rules imports
+ENGINES = 3 if importlib.util.find_spec("durable_rules_engine") else 2
 
 ROOT = Path(__file__).resolve().parent.parent
 FEW = 20  # generated applications: enough for the lints, and fast

@@ -172,7 +172,7 @@ def test_contributions_are_collected_in_a_fixed_order() -> None:
         "aid_caps",
         "referrals",
     ]
-    assert list(engines) == ["native", "durable"]
+    assert list(engines) == ["native", "durable", "columnar"]
 
 
 def test_a_plugin_that_fails_to_import_is_named(

@@ -110,7 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ev = sub.add_parser("evaluate", parents=[common], help="decide applications in files")
-    ev.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".json, .jsonl or .csv")
+    ev.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help=".json, .jsonl, .csv (.parquet)"
+    )
     ev.add_argument(
         "--on",
         type=_date,
@@ -123,7 +125,11 @@ def _parser() -> argparse.ArgumentParser:
         dest="fmt",
         help="text (default), jsonl (explained decisions) or records (compact decision records)",
     )
-    ev.add_argument("--input-format", choices=("json", "jsonl", "csv"), help="override detection")
+    ev.add_argument(
+        "--input-format",
+        choices=("json", "jsonl", "csv", "parquet"),
+        help="override detection (parquet: --engine columnar)",
+    )
     _csv_options(ev)
     ev.add_argument("--engine", default="native", help="engine to use (default: native)")
     ev.add_argument("--verbose", "-v", action="store_true", help="also list rules that passed")
@@ -579,6 +585,10 @@ def _error(line: str) -> None:
 
 
 def _evaluate(book: RuleBook, args: argparse.Namespace) -> ExitCode:
+    if args.engine == "columnar":  # registers: read, decided and written in columns
+        from bansos_rules.engines.columnar._cli import evaluate
+
+        return ExitCode(evaluate(book, args))
     lang: Lang = args.lang
     out: TextIO = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     engine = book.engine(args.engine)

@@ -46,13 +46,35 @@ def engines(ctx: Context) -> CheckSection:
             cases.append(CheckCase("engines", name, name, skipped=generated))
             continue
         rules = {rule.id: (rs.file, rule) for rs in ctx.book.rulesets for rule in rs.rules}
+        decide: Callable[[Application, date], Decision] = engine.decide
+        many = getattr(engine, "decide_many", None)
+        if many is not None:  # an engine that decides in bulk (columnar): all at once
+            decide = _bulk(many, generated.applications, ctx.on)
         findings = _compare_engines(
-            name, engine.decide, generated.applications, generated.native, ctx.on, rules
+            name, decide, generated.applications, generated.native, ctx.on, rules
         )
         cases.append(
             CheckCase("engines", name, name, findings=findings, seconds=time.perf_counter() - t0)
         )
     return CheckSection("engines", tuple(cases))
+
+
+def _bulk(
+    many: Callable[[Sequence[Application], date], Sequence[Decision]],
+    apps: Sequence[Application],
+    on: date,
+) -> Callable[[Application, date], Decision]:
+    """``decide`` for ``apps`` from one bulk call (an error in it is raised for each)."""
+    try:
+        decided: dict[int, Decision] = dict(zip(map(id, apps), many(apps, on), strict=True))
+    except Exception as exc:  # reported per application, like a raising single decision
+        failure = exc
+
+        def fail(app: Application, on: date) -> Decision:
+            raise failure
+
+        return fail
+    return lambda app, on: decided[id(app)]
 
 
 def _compare_engines(

@@ -26,7 +26,15 @@ from bansos_rules._families import ApprovedFamilies
 from bansos_rules._messages import Lang
 from bansos_rules.round._texts import text
 
-__all__ = ["FAMILY_RULE", "FamilyBatch", "FamilyFinding", "family_findings"]
+__all__ = [
+    "FAMILY_RULE",
+    "FamilyBatch",
+    "FamilyFinding",
+    "family_findings",
+    "family_key",
+    "losers",
+    "losers_of",
+]
 
 FAMILY_RULE = "batch.one_per_family"
 """The id of the finding, as it appears in the decision output."""
@@ -62,9 +70,19 @@ class FamilyFinding:
         }
 
 
+def family_key(on: date, application_id: str) -> str:
+    """How an approval is noted: sorting the keys of one card puts the keeper first."""
+    return _key(on, application_id)
+
+
 def _key(on: date, application_id: str) -> str:
     # Application ids never contain "|" (see Application.id): the key sorts by date, then id.
     return f"{on.isoformat()}|{application_id}"
+
+
+def losers(families: ApprovedFamilies) -> dict[str, FamilyFinding]:
+    """The findings for the approvals noted in ``families`` with :func:`family_key`."""
+    return _losers(families)
 
 
 def _losers(families: ApprovedFamilies) -> dict[str, FamilyFinding]:
@@ -76,6 +94,14 @@ def _losers(families: ApprovedFamilies) -> dict[str, FamilyFinding]:
             app_id = key.split("|", 1)[1]
             found[app_id] = FamilyFinding(app_id, kk, keeper)
     return found
+
+
+def losers_of(approved: Iterable[tuple[str, str, date]]) -> dict[str, FamilyFinding]:
+    """The findings for ``(kk_number, application_id, decided_on)`` of approved applications."""
+    with ApprovedFamilies() as families:
+        for kk, app_id, on in approved:
+            families.add(kk, _key(on, app_id))
+        return _losers(families)
 
 
 def family_findings(
@@ -112,10 +138,16 @@ class FamilyBatch:
 
     def write(self, decision: Decision, kk: str, rendered: str) -> None:
         """Note ``decision`` (of family card ``kk``) and spool its rendered output."""
+        approved = decision.outcome is Outcome.APPROVED
+        self.note(decision.application_id, decision.on, approved, kk, rendered)
+
+    def note(self, application_id: str, on: date, approved: bool, kk: str, rendered: str) -> None:
+        """Note a decision given by its parts (an engine that decides in columns) and spool its
+        rendered output."""
         app_id = ""
-        if decision.outcome is Outcome.APPROVED:
-            app_id = decision.application_id
-            self._families.add(kk, _key(decision.on, app_id))
+        if approved:
+            app_id = application_id
+            self._families.add(kk, _key(on, app_id))
         # One spooled entry per decision: its length and approved id first, so memory stays
         # flat and entries may hold newlines.
         self._spool.write(f"{len(rendered)} {app_id}\n{rendered}")
