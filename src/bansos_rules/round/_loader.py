@@ -8,15 +8,12 @@ checker. Every problem is a :class:`~bansos_rules._errors.Diagnostic`; loading r
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from bansos_rules._errors import Diagnostic, RulesetError, path_of
 from bansos_rules._models import Application
@@ -299,29 +296,6 @@ class _RoundChecker:
         found: list[RoundExampleIR] = []
         for i, ex in enumerate(self.spec.examples):
             base = ("examples", i)
-            if isinstance(ex.given, str):
-                source = self.spec.applications.get(ex.given)
-                if source is None:
-                    self.diag(
-                        "example-base-unknown",
-                        (*base, "given"),
-                        example=ex.name,
-                        name=ex.given,
-                        suggestion=suggest(ex.given, self.spec.applications),
-                    )
-                    continue
-            else:
-                source = ex.given
-            data = copy.deepcopy(source)
-            problem = None
-            for dotted, value in ex.set.items():
-                problem = _rl._set_path(data, dotted, value)
-                if problem:
-                    key = (*base, "set", dotted)
-                    self.diag("example-invalid", key, key=True, example=ex.name, detail=problem)
-                    break
-            if problem:
-                continue
             for term in ex.expect.terms:
                 if term not in term_ids:
                     self.diag(
@@ -331,20 +305,10 @@ class _RoundChecker:
                         example=ex.name,
                         detail=f"no need term {term!r}{_hint(term, term_ids)}",
                     )
-            try:
-                app = Application.model_validate(data)
-            except ValidationError as exc:
-                origin = (
-                    ("applications", ex.given) if isinstance(ex.given, str) else (*base, "given")
-                )
-                for e in exc.errors():
-                    dotted = ".".join(str(p) for p in e["loc"])
-                    self.diag(
-                        "example-invalid",
-                        (*origin, *tuple(e["loc"])),
-                        example=ex.name,
-                        detail=f"{dotted}: {e['msg']}",
-                    )
+            app = _rl.example_application(
+                self.located, ex, base, self.spec.applications, self.problems
+            )
+            if app is None:
                 continue
             pos = self.located.where(base)
             found.append(RoundExampleIR(ex.name, ex.on, app, ex.expect, pos.line if pos else None))

@@ -42,7 +42,7 @@ from bansos_rules.ruleset.tree import Const, Expr, Field
 from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
 from bansos_rules.ruleset.vocabulary import invariant_roots, roots
 
-__all__ = ["ByKeys", "check_parameters", "load_ruleset", "validated"]
+__all__ = ["ByKeys", "check_parameters", "example_application", "load_ruleset", "validated"]
 
 _PARAM_TYPES: dict[str, Ty] = {
     "int": INT,
@@ -605,56 +605,8 @@ class _Checker:
         result: list[Example] = []
         for i, ex in enumerate(self.spec.examples):
             base = ("examples", i)
-            if isinstance(ex.given, str):
-                source = self.spec.applications.get(ex.given)
-                if source is None:
-                    self.diag(
-                        "example-base-unknown",
-                        (*base, "given"),
-                        example=ex.name,
-                        name=ex.given,
-                        suggestion=suggest(ex.given, self.spec.applications),
-                    )
-                    continue
-            else:
-                source = ex.given
-            data = copy.deepcopy(source)
-            problem = None
-            for dotted, value in ex.set.items():
-                problem = _set_path(data, dotted, value)
-                if problem:
-                    key = (*base, "set", dotted)
-                    self.diag(
-                        "example-invalid",
-                        key,
-                        key=True,
-                        example=ex.name,
-                        detail=problem,
-                        detail_id=problem,
-                    )
-                    break
-            if problem:
-                continue
-            try:
-                app = Application.model_validate(data)
-            except ValidationError as exc:
-                origin = (
-                    ("applications", ex.given) if isinstance(ex.given, str) else (*base, "given")
-                )
-                for e in exc.errors():
-                    loc = tuple(e["loc"])
-                    dotted = ".".join(str(p) for p in loc)
-                    changed = _changed_by(ex.set, loc)
-                    overridden = changed is not None
-                    where = (*base, "set", changed) if changed is not None else (*origin, *loc)
-                    self.diag(
-                        "example-invalid",
-                        where,
-                        key=overridden,
-                        example=ex.name,
-                        detail=f"{_shown_path(loc)}: {_pydantic_detail(e)[1]}",
-                        detail_id=f"{_shown_path(loc)}: {_pydantic_detail(e)[0]}",
-                    )
+            app = example_application(self.located, ex, base, self.spec.applications, self.problems)
+            if app is None:
                 continue
             pos = self.located.where(base)
             positions: dict[str, tuple[int, int]] = {}
@@ -676,6 +628,63 @@ class _Checker:
                 )
             )
         return tuple(result)
+
+
+def example_application(
+    located: Located,
+    ex: Any,
+    base: tuple[Any, ...],
+    applications: Mapping[str, Any],
+    problems: list[Diagnostic],
+) -> Application | None:
+    """The application a worked example decides: its named or written application with the
+    example's ``set:`` changes, validated; ``None`` after adding every problem at its place (the
+    change that made a field invalid, else the field in the application).
+
+    :param ex: the example (``name``, ``given``, ``set``), as :class:`.schema.ExampleSpec`.
+    :param base: where the example is in the file (``("examples", 3)``).
+    """
+
+    def diag(where: tuple[Any, ...], *, key: bool = False, **args: Any) -> None:
+        problems.append(located.diagnostic("example-invalid", where, key=key, **args))
+
+    if isinstance(ex.given, str):
+        source = applications.get(ex.given)
+        if source is None:
+            problems.append(
+                located.diagnostic(
+                    "example-base-unknown",
+                    (*base, "given"),
+                    example=ex.name,
+                    name=ex.given,
+                    suggestion=suggest(ex.given, applications),
+                )
+            )
+            return None
+    else:
+        source = ex.given
+    data = copy.deepcopy(source)
+    for dotted, value in ex.set.items():
+        problem = _set_path(data, dotted, value)
+        if problem:
+            diag((*base, "set", dotted), key=True, example=ex.name, detail=problem)
+            return None
+    try:
+        return Application.model_validate(data)
+    except ValidationError as exc:
+        origin = ("applications", ex.given) if isinstance(ex.given, str) else (*base, "given")
+        for e in exc.errors():
+            loc = tuple(e["loc"])
+            changed = _changed_by(ex.set, loc)
+            detail_id, detail_en = _pydantic_detail(e)
+            diag(
+                (*base, "set", changed) if changed is not None else (*origin, *loc),
+                key=changed is not None,
+                example=ex.name,
+                detail=f"{_shown_path(loc)}: {detail_en}",
+                detail_id=f"{_shown_path(loc)}: {detail_id}",
+            )
+        return None
 
 
 @dataclass(frozen=True)
