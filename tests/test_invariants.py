@@ -336,7 +336,9 @@ def test_an_invariant_wrong_only_exactly_at_the_cap_is_caught(tmp_path: Path) ->
 """,
         encoding="utf-8",
     )
-    results = quickly(book_in(tmp_path), budget=SMALL_BUDGET, max_examples=BROKEN)
+    # A fifth of the draws are near a cap and about a fifth of those land exactly on the upper
+    # one: with 200 draws, missing it every time has odds of about one in three thousand.
+    results = quickly(book_in(tmp_path), budget=SMALL_BUDGET, max_examples=200)
     (r,) = [r for r in results if r.invariant.id == "aid_caps.strictly_below_max"]
     assert not r.ok
     assert r.decision is not None
