@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 
 import polars as pl
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
-from bansos_rules.round import Allocation, Row, allocate_rows
+from bansos_rules import RuleBook, load_rules
+from bansos_rules.engines.columnar import frame_of
+from bansos_rules.round import (
+    Allocation,
+    Round,
+    Row,
+    allocate,
+    allocate_columns,
+    allocate_rows,
+    load_round,
+    need_columns,
+    parse_round,
+    tiebreak_column,
+    tiebreak_key,
+)
 from bansos_rules.round._columnar import allocate_frame, allocation_of_frame, rows_frame
+from bansos_rules.round._loader import round_source
+from bansos_rules.testing.register import synthetic_register
 
 REGENCIES = ("6401", "6402", "6403")
 
@@ -82,3 +99,87 @@ def test_property_catches_a_wrong_variant(
 
     with pytest.raises(AssertionError):
         check()
+
+
+# --- need scores, keys and the whole round on columns, against the per-record path ----------
+
+ON = date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleBook:
+    return load_rules()
+
+
+@pytest.fixture(scope="module")
+def round_(rules: RuleBook) -> Round:
+    return load_round(registry=rules.registry)
+
+
+def test_need_columns_match_the_examples(rules: RuleBook, round_: Round) -> None:
+    assert round_.examples
+    for ex in round_.examples:
+        got = need_columns(round_, frame_of([ex.application]), ex.on, rules.registry).row(0)
+        score, values = round_.need_of(ex.application, ex.on)
+        assert got == (ex.application.id, score, *values), ex.name
+
+
+def test_tiebreak_column_is_the_key() -> None:
+    niks = ["6401015505900001", "6472014101850002", ""]
+    got = pl.DataFrame({"nik": niks}).select(tiebreak_column(pl.col("nik"), "seed-2025"))
+    assert got.to_series().to_list() == [tiebreak_key(n, "seed-2025") for n in niks]
+
+
+def _per_record(rules: RuleBook, round_: Round, frame: pl.DataFrame, gone: list[str]) -> dict:
+    result = allocate(rules, frame.to_dicts(), on=ON, round=round_, withdrawn=gone)
+    return {
+        e.application_id: (e.status.value, e.rank, e.reason_code, e.other, e.position, e.score)
+        for e in result.entries
+        if e.rank is not None
+    }
+
+
+def _columns(rules: RuleBook, round_: Round, frame: pl.DataFrame, gone: list[str]) -> dict:
+    out = allocate_columns(rules, frame, on=ON, round=round_, withdrawn=gone)
+    cols = ("application_id", "status", "rank", "reason", "other", "position", "score")
+    return {row[0]: row[1:] for row in out.select(cols).iter_rows()}
+
+
+def _tight(rules: RuleBook, slots: int, budget: int) -> Round:
+    """The shipped round with few slots per regency and a small budget."""
+    text, shown = round_source(None)
+    text = text.replace("value: 150\n", f"value: {slots}\n", 1)
+    text = text.replace("value: 7500000000\n", f"value: {budget}\n", 1)
+    return parse_round(text, shown, rules.registry)
+
+
+@settings(max_examples=10)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 150),
+    families=st.integers(1, 60),
+    slots=st.integers(0, 6),
+    budget=st.integers(0, 40),
+    data=st.data(),
+)
+def test_round_on_columns_equals_per_record(
+    rules: RuleBook,
+    seed: int,
+    n: int,
+    families: int,
+    slots: int,
+    budget: int,
+    data: st.DataObject,
+) -> None:
+    round_ = _tight(rules, slots, budget * 5_000_000)
+    frame = synthetic_register(n, seed=seed, on=ON)
+    # Many applications share a family card (some across regencies).
+    kk = pl.Series("kk", [f"64010100000{i % families:05d}" for i in range(n)])
+    frame = frame.with_columns(
+        pl.col("household").struct.with_fields(kk.alias("kk_number")),
+        pl.col("applicant").struct.with_fields(kk.alias("kk_number")),
+    )
+    gone = data.draw(st.lists(st.sampled_from(frame["id"].to_list()), max_size=5))
+    expected = _per_record(rules, round_, frame, gone)
+    assert _columns(rules, round_, frame, gone) == expected
+    event(f"statuses: {sorted({v[0] for v in expected.values()})}")

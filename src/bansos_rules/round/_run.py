@@ -391,6 +391,7 @@ def allocate(
         digest=book.digest,
         invalid=invalid,
         records=records,
+        allocator="columnar" if engine == "columnar" else "rows",
     )
 
 
@@ -403,6 +404,7 @@ def allocate_decided(
     digest: str = "",
     invalid: Iterable[Invalid] = (),
     records: int | None = None,
+    allocator: str = "rows",
 ) -> RoundResult:
     """Allocate applications already decided (each with its decision): score the approved,
     key them, allocate the rows and explain every entry. :func:`allocate` without deciding.
@@ -411,6 +413,9 @@ def allocate_decided(
     :param invalid: records that could not be decided, carried into the result.
     :param records: how many records were read (the number of ``decided`` plus ``invalid``
         when omitted).
+    :param allocator: ``rows`` (:func:`~._core.allocate_rows`) or ``columnar``
+        (:func:`~._columnar.allocate_frame`: the same placements, on Polars columns);
+        :func:`allocate` uses ``columnar`` with the columnar engine.
     """
     round_ = round
     decided = list(decided)
@@ -456,7 +461,13 @@ def allocate_decided(
     approved_counts = Counter(r.regency for r in rows)
     slots = slots_for(round_, on, approved_counts)
     budget = round_.param(round_.budget, on)
-    allocation = allocate_rows(rows, slots, budget, withdrawn)
+    if allocator == "columnar":
+        from bansos_rules.round._columnar import allocate_frame, allocation_of_frame, rows_frame
+
+        frame = allocate_frame(rows_frame(rows), slots, budget, withdrawn)
+        allocation = allocation_of_frame(frame, slots, budget)
+    else:
+        allocation = allocate_rows(rows, slots, budget, withdrawn)
     contexts = {
         code: Context(
             round_.need,
