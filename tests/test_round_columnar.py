@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
 from bansos_rules import RuleBook, load_rules
+from bansos_rules.cli import main
 from bansos_rules.engines.columnar import frame_of
 from bansos_rules.round import (
     Allocation,
@@ -183,3 +186,34 @@ def test_round_on_columns_equals_per_record(
     expected = _per_record(rules, round_, frame, gone)
     assert _columns(rules, round_, frame, gone) == expected
     event(f"statuses: {sorted({v[0] for v in expected.values()})}")
+
+
+def test_cli_allocate_with_the_columnar_engine_writes_the_same_round(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    frame = synthetic_register(200, seed=7, on=ON)
+    kk = pl.Series("kk", [f"64010100000{i % 70:05d}" for i in range(200)])
+    frame = frame.with_columns(
+        pl.col("household").struct.with_fields(kk.alias("kk_number")),
+        pl.col("applicant").struct.with_fields(kk.alias("kk_number")),
+    )
+    lines = [json.dumps(row, default=str) for row in frame.to_dicts()]
+    lines.insert(5, '{"id": "broken"}')
+    apps = tmp_path / "apps.jsonl"
+    apps.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text, _ = round_source(None)
+    rnd = tmp_path / "round.yaml"
+    rnd.write_text(text.replace("value: 150\n", "value: 3\n", 1), encoding="utf-8")
+    outputs = []
+    for engine in ("native", "columnar"):
+        args = [str(apps), "--on", "2025-06-01", "--round", str(rnd), "--format", "jsonl"]
+        code = main(["allocate", *args, "--engine", engine, "--withdraw", frame["id"][3]])
+        captured = capsys.readouterr()
+        assert code == 1, captured.err  # the broken record
+        assert "apps.jsonl:6" in captured.err
+        assert "Traceback" not in captured.err
+        outputs.append(captured.out)
+    native, columnar = outputs
+    statuses = {json.loads(line)["status"] for line in native.splitlines()}
+    assert {"selected", "waitlisted", "not_selected", "withdrawn"} <= statuses
+    assert columnar == native

@@ -354,6 +354,7 @@ def allocate(
     eng = book.engine(engine)
     invalid: list[Invalid] = []
     decided: list[tuple[Application, Decision]] = []
+    pending: list[tuple[str, Application]] = []
     records = 0
     for i, item in enumerate(applications, 1):
         records += 1
@@ -366,23 +367,17 @@ def allocate(
         except InputError as exc:
             invalid.append(Invalid(where, _problems(exc)))
             continue
-        try:
-            decision = eng.decide(app, on)
-        except RulesetError as exc:
-            invalid.append(
-                Invalid(
-                    where,
-                    tuple(
-                        Text(
-                            f"{label('no_rules_on', 'id')} {on}: {d.format('id')}",
-                            f"{label('no_rules_on', 'en')} {on}: {d.format('en')}",
-                        )
-                        for d in exc.diagnostics
-                    ),
-                )
-            )
+        if engine == "columnar":
+            pending.append((where, app))  # decided together below, as one frame
             continue
-        decided.append((app, decision))
+        _decide_one(eng, where, app, on, decided, invalid)
+    if pending:
+        try:
+            many = eng.decide_many([app for _, app in pending], on)  # type: ignore[attr-defined]
+            decided.extend((app, d) for (_, app), d in zip(pending, many, strict=True))
+        except RulesetError:
+            for where, app in pending:
+                _decide_one(eng, where, app, on, decided, invalid)
     return allocate_decided(
         decided,
         on=on,
@@ -393,6 +388,33 @@ def allocate(
         records=records,
         allocator="columnar" if engine == "columnar" else "rows",
     )
+
+
+def _decide_one(
+    eng: Any,
+    where: str,
+    app: Application,
+    on: date,
+    decided: list[tuple[Application, Decision]],
+    invalid: list[Invalid],
+) -> None:
+    try:
+        decision = eng.decide(app, on)
+    except RulesetError as exc:
+        invalid.append(
+            Invalid(
+                where,
+                tuple(
+                    Text(
+                        f"{label('no_rules_on', 'id')} {on}: {d.format('id')}",
+                        f"{label('no_rules_on', 'en')} {on}: {d.format('en')}",
+                    )
+                    for d in exc.diagnostics
+                ),
+            )
+        )
+        return
+    decided.append((app, decision))
 
 
 def allocate_decided(
