@@ -77,17 +77,20 @@ def _select(frame: pl.DataFrame, eligible: pl.Series, budget: int | None) -> pl.
 
 
 def _eligible(frame: pl.DataFrame, selected: pl.Series) -> pl.Series:
-    """Rows not withdrawn with no earlier selected row of their family card."""
-    out = (
-        frame.lazy()
-        .with_columns(_sel=selected)
+    """Rows not withdrawn with no earlier selected row of their family card (the window runs
+    only over the rows of cards with several rows: the others are eligible unless withdrawn)."""
+    shared = frame["_shared"]
+    part = (
+        frame.select("kk", "_gone", _sel=selected)
+        .filter(shared)
         .select(
             ~pl.col("_gone")
             & ((pl.col("_sel").cast(_I).cum_sum().over("kk") - pl.col("_sel").cast(_I)) == 0)
         )
-        .collect()
+        .to_series()
     )
-    return out.to_series().alias("_e")
+    out = (~frame["_gone"]).alias("_e")
+    return out.scatter(frame["_index"].filter(shared), part)
 
 
 def allocate_frame(
@@ -128,17 +131,20 @@ def allocate_frame(
         .with_columns(
             pl.col("_room").fill_null(0),
             _gone=pl.col("application_id").is_in(gone.implode()),
+            _shared=pl.len().over("kk") > 1,
         )
+        .with_row_index("_index")
         .collect()
     )
     # First guess: the first row of each card that did not withdraw.
-    eligible = (
-        base.lazy()
+    shared = base["_shared"]
+    at = base["_index"].filter(shared)
+    first = (
+        base.filter(shared)
         .select(~pl.col("_gone") & (pl.col("_gone").not_().cast(_I).cum_sum().over("kk") == 1))
-        .collect()
         .to_series()
-        .alias("_e")
     )
+    eligible = (~base["_gone"]).alias("_e").scatter(at, first)
     while True:
         selected = _select(base, eligible, budget)
         again = _eligible(base, selected)
@@ -147,11 +153,21 @@ def allocate_frame(
         eligible = again
     sel, elig = pl.col("_sel"), pl.col("_e")
     taken = sel.cast(_I).cum_sum().over("regency") - sel.cast(_I)
-    chosen = pl.col("application_id").filter(sel).first().over("kk")
-    labelled = base.lazy().with_columns(_sel=selected, _e=eligible)
+    # The selected application of each shared card (a card of one row never needs it).
+    chosen = (
+        pl.repeat(None, base.height, dtype=pl.String, eager=True)
+        .alias("_chosen")
+        .scatter(
+            at,
+            base.select("kk", "application_id", _sel=selected)
+            .filter(shared)
+            .select(pl.col("application_id").filter(sel).first().over("kk"))
+            .to_series(),
+        )
+    )
+    labelled = base.lazy().with_columns(_sel=selected, _e=eligible, _chosen=chosen)
     labelled = labelled.with_columns(
         rank=pl.int_range(1, pl.len() + 1, dtype=_I).over("regency"),
-        _chosen=chosen,
         _status=pl.when(pl.col("_gone"))
         .then(pl.lit(Status.WITHDRAWN.value))
         .when(sel)
@@ -186,8 +202,8 @@ def allocate_frame(
         committed=pl.col("aid_value").filter(sel).sum().over("regency"),
     )
     return (
-        labelled.drop("_sel", "_e", "_gone", "_room", "_chosen", "_status")
-        .sort(["regency", "rank"])
+        labelled.drop("_sel", "_e", "_gone", "_room", "_chosen", "_status", "_shared", "_index")
+        .sort("regency", maintain_order=True)  # rows are in rank order within a regency
         .collect()
     )
 
