@@ -13,6 +13,7 @@ from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
 from bansos_rules import RuleBook, load_rules
+from bansos_rules._errors import RulesetError
 from bansos_rules.cli import main
 from bansos_rules.engines.columnar import frame_of
 from bansos_rules.round import (
@@ -217,3 +218,20 @@ def test_cli_allocate_with_the_columnar_engine_writes_the_same_round(
     statuses = {json.loads(line)["status"] for line in native.splitlines()}
     assert {"selected", "waitlisted", "not_selected", "withdrawn"} <= statuses
     assert columnar == native
+
+
+def test_a_need_term_that_fails_names_the_term_and_the_application(rules: RuleBook) -> None:
+    text, shown = round_source(None)
+    text = text.replace(
+        "score: min(household.size, params.household_size_cap)",
+        "score: 10 // (household.size - household.size)",
+        1,
+    ).replace("need.household_size: 2", "need.household_size: 0")
+    broken = parse_round(text, shown, rules.registry)
+    frame = synthetic_register(3, seed=1, on=ON)
+    with pytest.raises(RulesetError) as info:
+        need_columns(broken, frame, ON, rules.registry)
+    message = str(info.value.diagnostics[0].format("en"))
+    assert "need.household_size" in message
+    assert frame["id"][0] in message
+    assert "ZeroDivisionError" in message
