@@ -13,7 +13,7 @@ from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
 from bansos_rules import RuleBook, load_rules
-from bansos_rules._errors import RulesetError
+from bansos_rules._errors import InputError, RulesetError
 from bansos_rules.cli import main
 from bansos_rules.engines.columnar import frame_of
 from bansos_rules.round import (
@@ -235,3 +235,14 @@ def test_a_need_term_that_fails_names_the_term_and_the_application(rules: RuleBo
     assert "need.household_size" in message
     assert frame["id"][0] in message
     assert "ZeroDivisionError" in message
+
+
+def test_a_frame_with_a_repeated_id_or_a_missing_column_is_refused() -> None:
+    rows = [Row("A1", "K1", "6401", 3, 5, "a"), Row("A1", "K2", "6401", 2, 5, "b")]
+    with pytest.raises(InputError, match="'A1' appears twice"):
+        allocate_frame(rows_frame(rows), {"6401": 1})
+    with pytest.raises(InputError, match="tiebreak"):
+        allocate_frame(rows_frame(rows[:1]).drop("tiebreak"), {"6401": 1})
+    frame = synthetic_register(3, seed=1, on=ON)
+    with pytest.raises(InputError, match="appears twice"):
+        allocate_columns(load_rules(), pl.concat([frame, frame.head(1)]), on=ON)

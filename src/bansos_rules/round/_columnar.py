@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
+from bansos_rules._errors import FieldProblem, InputError
 from bansos_rules.round._core import Allocation, Placement, Row, Status
 
 __all__ = ["COLUMNS", "allocate_frame", "allocation_of_frame", "rows_frame"]
@@ -55,6 +56,25 @@ _I = pl.Int64
 def rows_frame(rows: Iterable[Row]) -> pl.DataFrame:
     """The rows as a frame with the columns :func:`allocate_frame` reads."""
     return pl.DataFrame(list(rows), schema=_SCHEMA, orient="row")
+
+
+def unique_ids(ids: pl.Series) -> None:
+    """Refuse a column of application ids that holds one twice.
+
+    :raises InputError: naming the first repeated id.
+    """
+    if ids.len() and ids.n_unique() != ids.len():
+        dup = ids.filter(ids.is_duplicated()).min()
+        raise InputError(
+            [
+                FieldProblem(
+                    "application_id",
+                    f"application id {dup!r} appears twice",
+                    dup,
+                    f"id aplikasi {dup!r} muncul dua kali",
+                )
+            ]
+        )
 
 
 def _select(frame: pl.DataFrame, eligible: pl.Series, budget: int | None) -> pl.Series:
@@ -107,14 +127,20 @@ def allocate_frame(
     :returns: the rows by regency code, then rank, with the added columns ``rank``,
         ``status``, ``reason``, ``other``, ``position`` (waitlist place), ``cutoff_score``,
         ``cutoff_rank`` (of the row's regency) and ``committed`` (aid selected in the regency).
-    :raises ValueError: when two rows have the same application id, or a column is missing.
+    :raises InputError: (a :class:`ValueError`) when two rows have the same application id, or
+        a column is missing.
     """
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"missing column(s): {', '.join(missing)}")
-    if frame.height and frame["application_id"].n_unique() != frame.height:
-        dup = frame.filter(pl.col("application_id").is_duplicated())["application_id"].min()
-        raise ValueError(f"application id {dup!r} appears twice")
+        raise InputError(
+            [
+                FieldProblem(
+                    c, "the frame has no such column", None, "tabel tidak memiliki kolom ini"
+                )
+                for c in missing
+            ]
+        )
+    unique_ids(frame["application_id"])
     room = pl.DataFrame(
         {"regency": list(slots), "_room": list(slots.values())},
         schema={"regency": pl.String, "_room": _I},

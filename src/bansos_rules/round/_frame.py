@@ -23,7 +23,7 @@ import polars as pl
 from bansos_rules._errors import Diagnostic, RulesetError
 from bansos_rules._registry import Registry
 from bansos_rules.engines.columnar._compile import Compiled, Compiler
-from bansos_rules.round._columnar import allocate_frame
+from bansos_rules.round._columnar import allocate_frame, unique_ids
 from bansos_rules.round._loader import Round
 from bansos_rules.ruleset import tree as t
 from bansos_rules.ruleset.types import BOOL, strip_opt
@@ -184,6 +184,7 @@ def allocate_columns(
     engine's schema, unique ids) with the columnar engine on ``on``, score and key the approved
     ones, and allocate them with :func:`~bansos_rules.round._columnar.allocate_frame`.
 
+    :raises InputError: when two applications have the same id.
     :returns: one row per approved application by regency code, then rank: the columns of
         :func:`~bansos_rules.round._columnar.allocate_frame` and one ``need:<term>`` per term.
     """
@@ -191,6 +192,7 @@ def allocate_columns(
     from bansos_rules.round._loader import load_round
     from bansos_rules.round._run import slots_for
 
+    unique_ids(applications["id"])
     round_ = round or load_round(registry=book.registry)
     engine = book.engine("columnar")
     assert isinstance(engine, ColumnarEngine)
