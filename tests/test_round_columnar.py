@@ -237,7 +237,7 @@ def test_a_need_term_that_fails_names_the_term_and_the_application(rules: RuleBo
     assert "ZeroDivisionError" in message
 
 
-def test_a_frame_with_a_repeated_id_or_a_missing_column_is_refused() -> None:
+def test_a_frame_with_a_repeated_id_or_a_missing_column_is_refused(rules: RuleBook) -> None:
     rows = [Row("A1", "K1", "6401", 3, 5, "a"), Row("A1", "K2", "6401", 2, 5, "b")]
     with pytest.raises(InputError, match="'A1' appears twice"):
         allocate_frame(rows_frame(rows), {"6401": 1})
@@ -245,4 +245,4 @@ def test_a_frame_with_a_repeated_id_or_a_missing_column_is_refused() -> None:
         allocate_frame(rows_frame(rows[:1]).drop("tiebreak"), {"6401": 1})
     frame = synthetic_register(3, seed=1, on=ON)
     with pytest.raises(InputError, match="appears twice"):
-        allocate_columns(load_rules(), pl.concat([frame, frame.head(1)]), on=ON)
+        allocate_columns(rules, pl.concat([frame, frame.head(1)]), on=ON)
