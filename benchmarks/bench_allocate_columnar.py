@@ -25,7 +25,9 @@ What it does, for each ``--n``:
    - (d) ``polars sort`` of the frame by the same key: the least a columnar ranking must do.
 4. With ``--end-to-end N``: a whole round through the columnar path,
    :func:`allocate_columns` on ``synthetic_register(N)`` (decide, need scores, keys, slots,
-   allocation), best of ``--repeat``.
+   allocation), best of ``--repeat``; with ``--compare-records`` also the per-record
+   :func:`~bansos_rules.round.allocate` (validate, decide natively, score, allocate, entries)
+   on the same applications as dicts, and the ratio.
 
 Works from a checkout without installation (puts ``src/`` on ``sys.path`` when needed).
 """
@@ -136,7 +138,7 @@ def bench(n: int, repeat: int, seed: int) -> None:
         )
 
 
-def end_to_end(n: int, repeat: int) -> None:
+def end_to_end(n: int, repeat: int, compare: bool) -> None:
     from bansos_rules import load_rules
     from bansos_rules.round import allocate_columns, load_round
     from bansos_rules.testing.register import synthetic_register
@@ -153,6 +155,16 @@ def end_to_end(n: int, repeat: int) -> None:
     print(f"\nend to end: {n:,} applications (register made in {made:.1f} s, not timed)")
     print(f"  allocate_columns {secs:8.3f} s  {n / secs:12,.0f} applications/s  best of {repeat}")
     print(f"  approved {out.height:,}: {counts}")
+    if not compare:
+        return
+    from bansos_rules.round import allocate
+
+    apps = frame.to_dicts()
+    slow = best(lambda: allocate(rules, apps, on=on, round=round_), repeat)
+    print(
+        f"  allocate (per record, native engine, from dicts) {slow:8.3f} s"
+        f"  {n / slow:12,.0f} applications/s  columnar x{secs / slow:5.2f}"
+    )
 
 
 def main() -> None:
@@ -161,13 +173,18 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--end-to-end", type=int, default=0, metavar="N")
+    ap.add_argument(
+        "--compare-records",
+        action="store_true",
+        help="with --end-to-end: also time the per-record allocate() on the same applications",
+    )
     args = ap.parse_args()
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     print(f"polars {pl.__version__}, threads {pl.thread_pool_size()}, cores {affinity}")
     for n in args.n:
         bench(n, args.repeat, args.seed)
     if args.end_to_end:
-        end_to_end(args.end_to_end, args.repeat)
+        end_to_end(args.end_to_end, args.repeat, args.compare_records)
 
 
 if __name__ == "__main__":
