@@ -203,6 +203,10 @@ _CATALOG: dict[str, tuple[str, str]] = {
         "metode '{method}' memerlukan '{field}'",
         "method '{method}' needs '{field}'",
     ),
+    "round-need-error": (
+        "skor kebutuhan {term} tidak dapat dihitung untuk aplikasi {application}: {error}",
+        "need term {term} cannot be computed for application {application}: {error}",
+    ),
     "round-need-type": (
         "skor kebutuhan harus bilangan bulat atau benar/salah, bukan {type_id}",
         "a need score must be a whole number or true/false, not {type_en}",

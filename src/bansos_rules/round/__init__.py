@@ -6,12 +6,15 @@ the waitlist and appeals.
   :func:`update` allocates again after withdrawals and corrections, with an audit trail;
 - :func:`allocate_rows` is the allocation itself, a pure function over plain :class:`Row`
   values (what another implementation, columnar or SQL, must reproduce);
+  :func:`allocate_frame` is the same on Polars columns, and :func:`allocate_columns` a whole
+  round on columns (columnar engine, :func:`need_columns`, :func:`tiebreak_column`);
 - :func:`family_findings` marks every further approval of a family card in a batch;
 - :func:`to_jsonl`, :func:`to_text`, :func:`to_markdown`, :func:`to_html` render a result.
 """
 
 from __future__ import annotations
 
+from bansos_rules.round._columnar import allocate_frame, allocation_of_frame
 from bansos_rules.round._core import (
     Allocation,
     Placement,
@@ -22,6 +25,7 @@ from bansos_rules.round._core import (
     tiebreak_key,
 )
 from bansos_rules.round._family import FAMILY_RULE, FamilyBatch, FamilyFinding, family_findings
+from bansos_rules.round._frame import allocate_columns, need_columns, tiebreak_column
 from bansos_rules.round._loader import NeedTermIR, Regency, Round, load_round, parse_round
 from bansos_rules.round._report import (
     to_audit_jsonl,
@@ -63,14 +67,19 @@ __all__ = [
     "Row",
     "Status",
     "allocate",
+    "allocate_columns",
     "allocate_decided",
+    "allocate_frame",
     "allocate_rows",
+    "allocation_of_frame",
     "apportion",
     "family_findings",
     "load_round",
+    "need_columns",
     "parse_round",
     "round_json_schema",
     "slots_for",
+    "tiebreak_column",
     "tiebreak_key",
     "to_audit_jsonl",
     "to_html",

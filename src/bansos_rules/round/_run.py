@@ -354,6 +354,7 @@ def allocate(
     eng = book.engine(engine)
     invalid: list[Invalid] = []
     decided: list[tuple[Application, Decision]] = []
+    pending: list[tuple[str, Application]] = []
     records = 0
     for i, item in enumerate(applications, 1):
         records += 1
@@ -366,23 +367,17 @@ def allocate(
         except InputError as exc:
             invalid.append(Invalid(where, _problems(exc)))
             continue
-        try:
-            decision = eng.decide(app, on)
-        except RulesetError as exc:
-            invalid.append(
-                Invalid(
-                    where,
-                    tuple(
-                        Text(
-                            f"{label('no_rules_on', 'id')} {on}: {d.format('id')}",
-                            f"{label('no_rules_on', 'en')} {on}: {d.format('en')}",
-                        )
-                        for d in exc.diagnostics
-                    ),
-                )
-            )
+        if engine == "columnar":
+            pending.append((where, app))  # decided together below, as one frame
             continue
-        decided.append((app, decision))
+        _decide_one(eng, where, app, on, decided, invalid)
+    if pending:
+        try:
+            many = eng.decide_many([app for _, app in pending], on)  # type: ignore[attr-defined]
+            decided.extend((app, d) for (_, app), d in zip(pending, many, strict=True))
+        except RulesetError:
+            for where, app in pending:
+                _decide_one(eng, where, app, on, decided, invalid)
     return allocate_decided(
         decided,
         on=on,
@@ -391,7 +386,35 @@ def allocate(
         digest=book.digest,
         invalid=invalid,
         records=records,
+        allocator="columnar" if engine == "columnar" else "rows",
     )
+
+
+def _decide_one(
+    eng: Any,
+    where: str,
+    app: Application,
+    on: date,
+    decided: list[tuple[Application, Decision]],
+    invalid: list[Invalid],
+) -> None:
+    try:
+        decision = eng.decide(app, on)
+    except RulesetError as exc:
+        invalid.append(
+            Invalid(
+                where,
+                tuple(
+                    Text(
+                        f"{label('no_rules_on', 'id')} {on}: {d.format('id')}",
+                        f"{label('no_rules_on', 'en')} {on}: {d.format('en')}",
+                    )
+                    for d in exc.diagnostics
+                ),
+            )
+        )
+        return
+    decided.append((app, decision))
 
 
 def allocate_decided(
@@ -403,6 +426,7 @@ def allocate_decided(
     digest: str = "",
     invalid: Iterable[Invalid] = (),
     records: int | None = None,
+    allocator: str = "rows",
 ) -> RoundResult:
     """Allocate applications already decided (each with its decision): score the approved,
     key them, allocate the rows and explain every entry. :func:`allocate` without deciding.
@@ -411,6 +435,9 @@ def allocate_decided(
     :param invalid: records that could not be decided, carried into the result.
     :param records: how many records were read (the number of ``decided`` plus ``invalid``
         when omitted).
+    :param allocator: ``rows`` (:func:`~._core.allocate_rows`) or ``columnar``
+        (:func:`~._columnar.allocate_frame`: the same placements, on Polars columns);
+        :func:`allocate` uses ``columnar`` with the columnar engine.
     """
     round_ = round
     decided = list(decided)
@@ -456,7 +483,13 @@ def allocate_decided(
     approved_counts = Counter(r.regency for r in rows)
     slots = slots_for(round_, on, approved_counts)
     budget = round_.param(round_.budget, on)
-    allocation = allocate_rows(rows, slots, budget, withdrawn)
+    if allocator == "columnar":
+        from bansos_rules.round._columnar import allocate_frame, allocation_of_frame, rows_frame
+
+        frame = allocate_frame(rows_frame(rows), slots, budget, withdrawn)
+        allocation = allocation_of_frame(frame, slots, budget)
+    else:
+        allocation = allocate_rows(rows, slots, budget, withdrawn)
     contexts = {
         code: Context(
             round_.need,
