@@ -45,6 +45,7 @@ from pydantic import BaseModel
 
 from bansos_rules._decision import Decision, Outcome, RuleError
 from bansos_rules._errors import EngineUnavailableError
+from bansos_rules.engines._conditions import FLIP, OPS, Cond, Constants
 from bansos_rules.engines._python import Emitter
 from bansos_rules.ruleset import tree as t
 from bansos_rules.ruleset.types import Obj, Opt, Prim, Seq, Ty, model_type, strip_opt
@@ -64,17 +65,16 @@ if TYPE_CHECKING:
 
 __all__ = ["DurableEngine", "RuleTranslation"]
 
-Cond = dict[str, Any]
-
 _MARK = "bansos_rules"
 _MARKED: Cond = {_MARK: 1}
-TRUE: Cond = {"$ex": {_MARK: 1}}
-FALSE: Cond = {"$nex": {_MARK: 1}}
+_CONSTANTS = Constants(_MARK)
+TRUE, FALSE = _CONSTANTS.true, _CONSTANTS.false
+_all_of, _any_of = _CONSTANTS.all_of, _CONSTANTS.any_of
 _PROGRAM_CACHE = 64  # dates whose rulesets are kept built
 
-_FLIP = {"$lt": "$gt", "$lte": "$gte", "$gt": "$lt", "$gte": "$lte", "$eq": "$eq", "$neq": "$neq"}
+_FLIP = FLIP
 _NEGATE = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
-_OPS = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_OPS = OPS
 
 
 # --------------------------------------------------------------------------------------------
@@ -816,26 +816,6 @@ def _comparison(path: _Path, name: str, rhs: Any) -> Cond:
     if name == "$eq":
         return {path.key: rhs}
     return {name: {path.key: rhs}}
-
-
-def _all_of(parts: list[Cond]) -> Cond:
-    """``$and`` of ``parts``, with constants folded (an item has no marker to test TRUE with)."""
-    if any(p is FALSE for p in parts):
-        return FALSE
-    kept = [p for p in parts if p is not TRUE]
-    if not kept:
-        return TRUE
-    return kept[0] if len(kept) == 1 else {"$and": kept}
-
-
-def _any_of(parts: list[Cond]) -> Cond:
-    """``$or`` of ``parts``, with constants folded."""
-    if any(p is TRUE for p in parts):
-        return TRUE
-    kept = [p for p in parts if p is not FALSE]
-    if not kept:
-        return FALSE
-    return kept[0] if len(kept) == 1 else {"$or": kept}
 
 
 def _negate(cond: Cond) -> Cond:

@@ -21,11 +21,12 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from bansos_rules._errors import EngineUnavailableError
+from bansos_rules.engines._conditions import FLIP, OPS, Cond, Constants
 from bansos_rules.monitoring._events import Closure, Handover, Training, Visit
 from bansos_rules.monitoring._ruleset import (
     MAX_TRANSITIONS_PER_EVENT,
@@ -49,12 +50,11 @@ from bansos_rules.ruleset.types import Opt
 
 __all__ = ["DurableMonitor", "TranslationError"]
 
-Cond = dict[str, Any]
 _MARK = "bansos_monitoring"
-TRUE: Cond = {"$ex": {_MARK: 1}}
-FALSE: Cond = {"$nex": {_MARK: 1}}
-_OPS = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
-_FLIP = {"$lt": "$gt", "$lte": "$gte", "$gt": "$lt", "$gte": "$lte", "$eq": "$eq", "$neq": "$neq"}
+_CONSTANTS = Constants(_MARK)
+TRUE, FALSE = _CONSTANTS.true, _CONSTANTS.false
+_all, _any = _CONSTANTS.all_of, _CONSTANTS.any_of
+_OPS, _FLIP = OPS, FLIP
 _NEG = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt", "$eq": "$neq", "$neq": "$eq"}
 _PREFIX = {"case": "c_", "visit": "v_", "previous": "p_"}
 _names = itertools.count(1)
@@ -101,24 +101,6 @@ def _operand(node: t.Node) -> Any:
         op = "$add" if node.op == "+" else "$sub"
         return {op: {"$l": _operand(node.left), "$r": _operand(node.right)}}
     raise TranslationError(f"cannot use {t.unparse(node)!r} as a value in durable_rules")
-
-
-def _all(parts: Sequence[Cond]) -> Cond:
-    if any(p is FALSE for p in parts):
-        return FALSE
-    kept = [p for p in parts if p is not TRUE]
-    if not kept:
-        return TRUE
-    return kept[0] if len(kept) == 1 else {"$and": kept}
-
-
-def _any(parts: Sequence[Cond]) -> Cond:
-    if any(p is TRUE for p in parts):
-        return TRUE
-    kept = [p for p in parts if p is not FALSE]
-    if not kept:
-        return FALSE
-    return kept[0] if len(kept) == 1 else {"$or": kept}
 
 
 def translate(node: t.Node, negated: bool = False) -> Cond:

@@ -33,13 +33,12 @@ from bansos_rules._errors import Diagnostic, RulesetError
 from bansos_rules._types import Slug
 from bansos_rules.monitoring import _messages  # noqa: F401  (registers the message codes)
 from bansos_rules.ruleset._yaml import Located, lines_shown, load_yaml, read_ruleset_file
-from bansos_rules.ruleset.expr import ExprError, Scope, compile_expr, suggest
+from bansos_rules.ruleset.expr import Scope, suggest
 from bansos_rules.ruleset.ir import Parameter, Period
 from bansos_rules.ruleset.loader import (
     ByKeys,
-    _in_scalar,
-    _locator,
     check_parameters,
+    checked_expr,
     validated,
 )
 from bansos_rules.ruleset.schema import (
@@ -52,7 +51,7 @@ from bansos_rules.ruleset.schema import (
     Text,
 )
 from bansos_rules.ruleset.tree import Expr
-from bansos_rules.ruleset.types import BOOL, INT, STR, Attr, Obj, Opt, Prim, Seq, Ty, describe
+from bansos_rules.ruleset.types import BOOL, INT, STR, Attr, Obj, Opt, Prim, Seq, Ty
 
 __all__ = [
     "CASE_FIELDS",
@@ -442,29 +441,7 @@ class _Checker:
         )
 
     def expr(self, source: str, path: tuple[Any, ...], scope: Scope, rule: str) -> Expr | None:
-        pos = self.located.where(path)
-        locate = None if pos is None else _locator(self.lines, pos, source)
-        try:
-            compiled = compile_expr(source, scope, locate=locate)
-        except ExprError as err:
-            line = column = None
-            if pos is not None:
-                line, column = _in_scalar(self.lines, pos, source, err.lineno, err.col)
-            self.problems.append(
-                Diagnostic(err.code, err.args_, self.located.file, line, column, rule=rule)
-            )
-            return None
-        if compiled.type != BOOL:
-            self.diag(
-                "expr-not-bool",
-                path,
-                rule=rule,
-                field=path[-1],
-                type_id=describe(compiled.type, "id"),
-                type_en=describe(compiled.type, "en"),
-            )
-            return None
-        return compiled
+        return checked_expr(self.located, self.lines, source, path, scope, rule, self.problems)
 
     def ruleset(self) -> MonitoringRuleset:
         spec = self.spec

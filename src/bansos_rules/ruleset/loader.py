@@ -42,7 +42,14 @@ from bansos_rules.ruleset.tree import Const, Expr, Field
 from bansos_rules.ruleset.types import BOOL, DATE, INT, STR, Attr, Obj, Seq, Ty, describe
 from bansos_rules.ruleset.vocabulary import invariant_roots, roots
 
-__all__ = ["ByKeys", "check_parameters", "example_application", "load_ruleset", "validated"]
+__all__ = [
+    "ByKeys",
+    "check_parameters",
+    "checked_expr",
+    "example_application",
+    "load_ruleset",
+    "validated",
+]
 
 _PARAM_TYPES: dict[str, Ty] = {
     "int": INT,
@@ -421,35 +428,14 @@ class _Checker:
     def _expr(
         self, source: str, path: tuple[Any, ...], scope: Scope, values: dict[str, Field], rule: str
     ) -> Expr | None:
-        pos = self.located.where(path)
-        locate = None if pos is None else _locator(self.lines, pos, source)
-        try:
-            compiled = compile_expr(source, scope, locate=locate)
-        except ExprError as err:
-            self._expr_problem(err, source, path, rule)
-            return None
-        for key, node in compiled.values.items():
-            values.setdefault(key, node)
-        if compiled.type != BOOL:
-            self.diag(
-                "expr-not-bool",
-                path,
-                rule=rule,
-                field=path[-1],
-                type_id=describe(compiled.type, "id"),
-                type_en=describe(compiled.type, "en"),
-            )
-            return None
+        compiled = checked_expr(self.located, self.lines, source, path, scope, rule, self.problems)
+        if compiled is not None:
+            for key, node in compiled.values.items():
+                values.setdefault(key, node)
         return compiled
 
     def _expr_problem(self, err: ExprError, source: str, path: tuple[Any, ...], rule: str) -> None:
-        pos = self.located.where(path)
-        line = column = None
-        if pos is not None:
-            line, column = _in_scalar(self.lines, pos, source, err.lineno, err.col)
-        self.problems.append(
-            Diagnostic(err.code, err.args_, self.located.file, line, column, rule=rule)
-        )
+        self.problems.append(_expr_diagnostic(self.located, self.lines, err, source, path, rule))
 
     def _placeholders(
         self, r: schema.RuleSpec, base: tuple[Any, ...], scope: Scope, values: dict[str, Field]
@@ -685,6 +671,55 @@ def example_application(
                 detail_id=f"{_shown_path(loc)}: {detail_id}",
             )
         return None
+
+
+def checked_expr(
+    located: Located,
+    lines: list[str],
+    source: str,
+    path: tuple[Any, ...],
+    scope: Scope,
+    rule: str,
+    problems: list[Diagnostic],
+) -> Expr | None:
+    """The true/false expression ``source`` written at ``path``, checked in ``scope`` with its
+    nodes placed in the file; ``None`` after adding the problem, at its place, to ``problems``.
+    """
+    pos = located.where(path)
+    locate = None if pos is None else _locator(lines, pos, source)
+    try:
+        compiled = compile_expr(source, scope, locate=locate)
+    except ExprError as err:
+        problems.append(_expr_diagnostic(located, lines, err, source, path, rule))
+        return None
+    if compiled.type != BOOL:
+        problems.append(
+            located.diagnostic(
+                "expr-not-bool",
+                path,
+                rule=rule,
+                field=path[-1],
+                type_id=describe(compiled.type, "id"),
+                type_en=describe(compiled.type, "en"),
+            )
+        )
+        return None
+    return compiled
+
+
+def _expr_diagnostic(
+    located: Located,
+    lines: list[str],
+    err: ExprError,
+    source: str,
+    path: tuple[Any, ...],
+    rule: str,
+) -> Diagnostic:
+    pos = located.where(path)
+    line = column = None
+    if pos is not None:
+        line, column = _in_scalar(lines, pos, source, err.lineno, err.col)
+    return Diagnostic(err.code, err.args_, located.file, line, column, rule=rule)
 
 
 @dataclass(frozen=True)
